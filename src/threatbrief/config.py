@@ -1,0 +1,556 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Read feeds.yaml into a validated, frozen `Config`, reporting every problem at once.
+
+YAML in, dataclasses out; the only I/O is reading the file. Nothing downstream ever sees a raw
+mapping, so a broken config fails here (`threatbrief check-config`), never in the middle of a fetch.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+import zoneinfo
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import ConfigError, Problem
+from .models import TLP, Feed, FetchLimits
+
+__all__ = ["Config", "MailConfig", "load_config", "parse_config", "parse_duration", "parse_size"]
+
+FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MIN_INTERVAL = timedelta(minutes=5)
+SECRET_KEYS = {"password", "passwd", "secret", "token", "api_key", "apikey"}
+SMTP_SECURITY = ("starttls", "ssl", "none")
+
+# Publisher country → the zone its feeds mean when a date carries no offset.
+COUNTRY_ZONES = {
+    "JP": "Asia/Tokyo",
+    "EE": "Europe/Tallinn",
+    "GB": "Europe/London",
+    "FR": "Europe/Paris",
+    "UA": "Europe/Kyiv",
+    "DE": "Europe/Berlin",
+    "EU": "Europe/Brussels",
+    "US": "America/New_York",
+    "KR": "Asia/Seoul",
+    "AU": "Australia/Sydney",
+    "CA": "America/Toronto",
+    "NL": "Europe/Amsterdam",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MailConfig:
+    """SMTP settings; the password is only ever named by environment variable."""
+
+    host: str = ""
+    port: int = 0
+    security: str = "starttls"
+    user_env: str = ""
+    password_env: str = ""
+    sender: str = "threatbrief@localhost"
+    outbox: str = "outbox"
+
+
+@dataclass(frozen=True, slots=True)
+class BriefSchedule:
+    """A brief written on a schedule (e.g. monthly Estonia–Japan) into a folder."""
+
+    name: str
+    cron: str
+    partners: tuple[str, ...] = ("EE", "JP")
+    period: str = "previous-month"
+    fmt: str = "html"
+    folder: str = "briefs"
+
+
+@dataclass(frozen=True, slots=True)
+class Schedules:
+    """When `threatbrief run` sends digests and writes briefs; cron strings, validated."""
+
+    timezone: str = "UTC"
+    daily_digest: str = "0 7 * * *"
+    weekly_digest: str = "0 7 * * mon"
+    briefs: tuple[BriefSchedule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole validated configuration."""
+
+    source: str
+    feeds: tuple[Feed, ...]
+    limits: FetchLimits = FetchLimits()
+    allow_private_networks: bool = False
+    allow_networks: tuple[str, ...] = ()
+    organisation: str = "threatbrief"
+    mail: MailConfig = MailConfig()
+    schedules: Schedules = Schedules()
+    version: int = 1
+
+    def feed(self, feed_id: str) -> Feed:
+        """The feed with this id.
+
+        Raises:
+            KeyError: no such feed.
+        """
+        for feed in self.feeds:
+            if feed.id == feed_id:
+                return feed
+        raise KeyError(feed_id)
+
+
+_DURATION = re.compile(r"(\d+)\s*(d|h|m|s)")
+
+
+def parse_duration(text: object) -> timedelta:
+    """Read `30m`, `2h`, `1d`, `1h30m` or a number of seconds.
+
+    Raises:
+        ValueError: not a duration.
+    """
+    if isinstance(text, bool):
+        raise ValueError("not a duration")
+    if isinstance(text, int | float):
+        if text <= 0:
+            raise ValueError("not a positive duration")
+        return timedelta(seconds=text)
+    if not isinstance(text, str):
+        raise ValueError("not a duration")
+    compact = text.strip().lower().replace(" ", "")
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise ValueError("not a duration")
+    unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    total = sum(int(n) * unit[u] for n, u in parts)
+    if total <= 0:
+        raise ValueError("not a positive duration")
+    return timedelta(seconds=total)
+
+
+_SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$")
+
+
+def parse_size(text: object) -> int:
+    """Read `10MB`, `512KiB` or a number of bytes.
+
+    Raises:
+        ValueError: not a size.
+    """
+    if isinstance(text, int) and not isinstance(text, bool) and text > 0:
+        return text
+    match = _SIZE.match(str(text).strip().lower()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError("not a size")
+    factor = {
+        None: 1,
+        "b": 1,
+        "kb": 1000,
+        "kib": 1024,
+        "mb": 1000**2,
+        "mib": 1024**2,
+        "gb": 1000**3,
+        "gib": 1024**3,
+    }[match.group(2)]
+    return int(float(match.group(1)) * factor)
+
+
+class _Checker:
+    """Gathers problems while walking the raw YAML."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, path: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(path, message, hint))
+
+    def mapping(self, value: Any, path: str, allowed: Iterable[str]) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, f"must be a mapping, not {type(value).__name__}")
+            return {}
+        allowed = list(allowed)
+        for key in value:
+            key_text = str(key)
+            if key_text.lower() in SECRET_KEYS:
+                self.add(
+                    f"{path}.{key_text}",
+                    "secrets never live in feeds.yaml",
+                    f"name an environment variable with '{key_text}_env' instead",
+                )
+            elif key_text not in allowed:
+                close = difflib.get_close_matches(key_text, allowed, n=1)
+                hint = (
+                    f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(allowed)}"
+                )
+                self.add(f"{path}.{key_text}", f"unknown key '{key_text}'", hint)
+        return value
+
+    def get(
+        self, raw: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any
+    ) -> Any:
+        if key not in raw or raw[key] is None:
+            return default
+        value = raw[key]
+        bad_bool = isinstance(value, bool) and kind is not bool
+        if bad_bool or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            self.add(f"{path}.{key}", f"must be {names}, not {type(value).__name__} {value!r}")
+            return default
+        return value
+
+    def convert(
+        self,
+        raw: dict[str, Any],
+        key: str,
+        path: str,
+        fn: Callable[[Any], Any],
+        default: Any,
+        hint: str,
+    ) -> Any:
+        if key not in raw or raw[key] is None:
+            return default
+        try:
+            return fn(raw[key])
+        except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError) as exc:
+            self.add(f"{path}.{key}", f"{raw[key]!r} is {_describe(exc)}", hint)
+            return default
+
+
+def _describe(exc: Exception) -> str:
+    text = str(exc)
+    if text.startswith(("not ", "unknown")):
+        return text
+    return f"invalid ({text})"
+
+
+def _tlp(value: object) -> TLP:
+    if not isinstance(value, str):
+        raise ValueError("not a TLP level")
+    return TLP.parse(value)
+
+
+def _zone(value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError("not a time zone")
+    zoneinfo.ZoneInfo(value)
+    return value
+
+
+def _network(value: object) -> str:
+    return str(ipaddress.ip_network(str(value), strict=False))
+
+
+TOP_KEYS = ("version", "organisation", "defaults", "feeds", "mail", "schedules")
+SCHEDULE_KEYS = ("timezone", "daily_digest", "weekly_digest", "briefs")
+BRIEF_KEYS = ("name", "cron", "partners", "period", "format", "folder")
+_NUMERIC_DOW = re.compile(r"\d")
+
+
+def _cron(value: object, zone: str) -> str:
+    """A five-field cron string that APScheduler accepts; weekdays by name only, because
+    APScheduler 3 counts Monday as 0 where cron counts Sunday as 0."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    if not isinstance(value, str) or len(value.split()) != 5:
+        raise ValueError("not a five-field cron expression")
+    if _NUMERIC_DOW.search(value.split()[4]):
+        raise ValueError("not allowed: give weekdays by name (mon-fri), not by number")
+    CronTrigger.from_crontab(value, timezone=zone)
+    return value
+
+
+def _check_schedules(c: _Checker, raw: Any) -> Schedules:
+    path = "schedules"
+    d = c.mapping(raw, path, SCHEDULE_KEYS)
+    zone = c.convert(d, "timezone", path, _zone, "UTC", "use an IANA zone such as Europe/Tallinn")
+    hint = "use five cron fields with weekdays by name, e.g. '0 7 * * mon'"
+    daily = c.convert(d, "daily_digest", path, lambda v: _cron(v, zone), "0 7 * * *", hint)
+    weekly = c.convert(d, "weekly_digest", path, lambda v: _cron(v, zone), "0 7 * * mon", hint)
+    briefs = []
+    for i, raw_brief in enumerate(c.get(d, "briefs", path, list, [])):
+        bpath = f"{path}.briefs[{i}]"
+        b = c.mapping(raw_brief, bpath, BRIEF_KEYS)
+        period = c.get(b, "period", bpath, str, "previous-month")
+        if period not in ("previous-month", "previous-week"):
+            c.add(f"{bpath}.period", f"'{period}' is not previous-month or previous-week")
+        fmt = c.get(b, "format", bpath, str, "html")
+        if fmt not in ("html", "md", "txt", "json", "pdf"):
+            c.add(f"{bpath}.format", f"'{fmt}' is not html, md, txt, json or pdf")
+        briefs.append(
+            BriefSchedule(
+                name=c.get(b, "name", bpath, str, f"brief-{i}"),
+                cron=c.convert(b, "cron", bpath, lambda v: _cron(v, zone), "0 6 1 * *", hint),
+                partners=tuple(
+                    str(p).upper() for p in c.get(b, "partners", bpath, list, ["EE", "JP"])
+                ),
+                period=period,
+                fmt=fmt,
+                folder=c.get(b, "folder", bpath, str, "briefs"),
+            )
+        )
+    return Schedules(timezone=zone, daily_digest=daily, weekly_digest=weekly, briefs=tuple(briefs))
+
+
+DEFAULT_KEYS = (
+    "allow_private_networks",
+    "allow_networks",
+    "interval",
+    "user_agent",
+    "timeout",
+    "max_bytes",
+    "retries",
+    "backoff",
+    "concurrency",
+    "per_host",
+    "tlp",
+)
+FEED_KEYS = (
+    "id",
+    "url",
+    "lang",
+    "country",
+    "publisher",
+    "name",
+    "tlp",
+    "interval",
+    "user_agent",
+    "timezone",
+    "enabled",
+    "kind",
+)
+FEED_KINDS = ("cert", "government", "vendor", "news")
+MAIL_KEYS = ("host", "port", "security", "user_env", "password_env", "from", "outbox")
+
+
+@dataclass
+class _Defaults:
+    interval: timedelta = timedelta(hours=1)
+    user_agent: str = ""
+    tlp: TLP = TLP.CLEAR
+    limits: FetchLimits = field(default_factory=FetchLimits)
+
+
+def _check_defaults(c: _Checker, raw: Any) -> tuple[_Defaults, bool, tuple[str, ...]]:
+    path = "defaults"
+    d = c.mapping(raw, path, DEFAULT_KEYS)
+    base = FetchLimits()
+    dur_hint = "use e.g. 30m, 2h, 1d"
+    limits = FetchLimits(
+        timeout=c.convert(
+            d, "timeout", path, lambda v: parse_duration(v).total_seconds(), base.timeout, dur_hint
+        ),
+        max_bytes=c.convert(d, "max_bytes", path, parse_size, base.max_bytes, "use e.g. 10MB"),
+        retries=c.get(d, "retries", path, int, base.retries),
+        backoff=float(c.get(d, "backoff", path, (int, float), base.backoff)),
+        concurrency=c.get(d, "concurrency", path, int, base.concurrency),
+        per_host=c.get(d, "per_host", path, int, base.per_host),
+    )
+    for key in ("retries", "concurrency", "per_host"):
+        minimum = 0 if key == "retries" else 1
+        if getattr(limits, key) < minimum:
+            c.add(f"{path}.{key}", f"must be at least {minimum}")
+    interval = c.convert(d, "interval", path, parse_duration, timedelta(hours=1), dur_hint)
+    networks = c.get(d, "allow_networks", path, list, [])
+    checked: list[str] = []
+    for i, net in enumerate(networks):
+        try:
+            checked.append(_network(net))
+        except ValueError:
+            c.add(
+                f"{path}.allow_networks[{i}]",
+                f"{net!r} is not an IP network",
+                "use CIDR notation, e.g. 10.20.0.0/16",
+            )
+    defaults = _Defaults(
+        interval=interval,
+        user_agent=c.get(d, "user_agent", path, str, ""),
+        tlp=c.convert(
+            d, "tlp", path, _tlp, TLP.CLEAR, "use clear, green, amber, amber+strict, red"
+        ),
+        limits=limits,
+    )
+    allow_private = c.get(d, "allow_private_networks", path, bool, False)
+    return defaults, allow_private, tuple(checked)
+
+
+def _check_feed(c: _Checker, raw: Any, index: int, defaults: _Defaults) -> Feed | None:
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    path = f"feeds[{index}]" + (f" (id '{ident}')" if isinstance(ident, str) else "")
+    f = c.mapping(raw, path, FEED_KEYS)
+    if not f:
+        if raw is None or isinstance(raw, dict):
+            c.add(path, "is empty", "a feed needs at least 'id' and 'url'")
+        return None
+    feed_id = c.get(f, "id", path, str, "")
+    if not feed_id:
+        c.add(f"{path}.id", "is required")
+    elif not FEED_ID.match(feed_id):
+        c.add(
+            f"{path}.id",
+            f"'{feed_id}' is not a slug",
+            "use lowercase letters, digits and '-', e.g. ncsc-uk-advisories",
+        )
+    url = c.get(f, "url", path, str, "")
+    if not url:
+        c.add(f"{path}.url", "is required")
+    else:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            c.add(f"{path}.url", f"'{url}' is not an http(s) URL")
+    interval = c.convert(
+        f, "interval", path, parse_duration, defaults.interval, "use e.g. 30m, 2h, 1d"
+    )
+    if interval < MIN_INTERVAL:
+        c.add(
+            f"{path}.interval",
+            f"{f.get('interval')!r} is shorter than the minimum of 5m",
+            "publishers throttle clients that poll too often",
+        )
+    country = c.get(f, "country", path, str, "").upper()
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        c.add(f"{path}.country", f"'{country}' is not an ISO 3166 alpha-2 code")
+    lang = c.get(f, "lang", path, str, "en")
+    if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]+)*", lang):
+        c.add(f"{path}.lang", f"'{lang}' is not a language tag", "use e.g. en, ja, et")
+    zone = c.convert(
+        f,
+        "timezone",
+        path,
+        _zone,
+        COUNTRY_ZONES.get(country, "UTC"),
+        "use an IANA zone such as Asia/Tokyo",
+    )
+    return Feed(
+        id=feed_id,
+        url=url,
+        lang=lang,
+        country=country,
+        publisher=c.get(f, "publisher", path, str, ""),
+        name=c.get(f, "name", path, str, ""),
+        tlp=c.convert(
+            f, "tlp", path, _tlp, defaults.tlp, "use clear, green, amber, amber+strict, red"
+        ),
+        interval=interval,
+        user_agent=c.get(f, "user_agent", path, str, defaults.user_agent),
+        timezone=zone,
+        enabled=c.get(f, "enabled", path, bool, True),
+        kind=_feed_kind(c, f, path),
+    )
+
+
+def _feed_kind(c: _Checker, f: dict[str, Any], path: str) -> str:
+    kind = c.get(f, "kind", path, str, "cert")
+    if kind not in FEED_KINDS:
+        c.add(f"{path}.kind", f"'{kind}' is not one of {', '.join(FEED_KINDS)}")
+    return str(kind)
+
+
+def _check_mail(c: _Checker, raw: Any) -> MailConfig:
+    m = c.mapping(raw, "mail", MAIL_KEYS)
+    security = c.get(m, "security", "mail", str, "starttls")
+    if security not in SMTP_SECURITY:
+        c.add("mail.security", f"'{security}' is not one of {', '.join(SMTP_SECURITY)}")
+    port = c.get(m, "port", "mail", int, 0)
+    if not 0 <= port <= 65535:
+        c.add("mail.port", f"{port} is not a TCP port")
+    for key in ("user_env", "password_env"):
+        name = c.get(m, key, "mail", str, "")
+        if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            c.add(f"mail.{key}", f"'{name}' is not an environment variable name")
+    return MailConfig(
+        host=c.get(m, "host", "mail", str, ""),
+        port=port,
+        security=security,
+        user_env=c.get(m, "user_env", "mail", str, ""),
+        password_env=c.get(m, "password_env", "mail", str, ""),
+        sender=c.get(m, "from", "mail", str, "threatbrief@localhost"),
+        outbox=c.get(m, "outbox", "mail", str, "outbox"),
+    )
+
+
+def parse_config(raw: Any, source: str = "feeds.yaml") -> Config:
+    """Validate an already-loaded YAML document.
+
+    Raises:
+        ConfigError: with every problem found.
+    """
+    c = _Checker()
+    top = c.mapping(raw, "(top level)", TOP_KEYS) if raw is not None else {}
+    if raw is None:
+        c.add("(top level)", "the file is empty", "start with 'version: 1' and a 'feeds:' list")
+    version = c.get(top, "version", "(top level)", int, 1)
+    if version != 1:
+        c.add("version", f"{version} is not supported", "this threatbrief reads version 1")
+    defaults, allow_private, networks = _check_defaults(c, top.get("defaults"))
+    feeds_raw = c.get(top, "feeds", "(top level)", list, [])
+    if raw is not None and not feeds_raw and "feeds" not in top:
+        c.add("feeds", "is required", "list at least one feed with 'id' and 'url'")
+    feeds: list[Feed] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(feeds_raw):
+        feed = _check_feed(c, entry, i, defaults)
+        if feed is None or not feed.id:
+            continue
+        if feed.id in seen:
+            c.add(
+                f"feeds[{i}].id",
+                f"'{feed.id}' is already used by feeds[{seen[feed.id]}]",
+                "feed ids must be unique",
+            )
+        seen.setdefault(feed.id, i)
+        feeds.append(feed)
+    mail = _check_mail(c, top.get("mail"))
+    schedules = _check_schedules(c, top.get("schedules"))
+    org = c.get(top, "organisation", "(top level)", str, "threatbrief")
+    if c.problems:
+        raise ConfigError(source, c.problems)
+    return Config(
+        source=source,
+        feeds=tuple(feeds),
+        limits=defaults.limits,
+        allow_private_networks=allow_private,
+        allow_networks=networks,
+        organisation=org,
+        mail=mail,
+        schedules=schedules,
+        version=version,
+    )
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a feeds.yaml file.
+
+    Raises:
+        ConfigError: the file is missing, not YAML, or invalid; every problem is listed.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            source,
+            [Problem("(file)", "does not exist", "pass --config FILE or set THREATBRIEF_CONFIG")],
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [Problem("(file)", f"cannot be read: {exc}")]) from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        # The context mark points where the broken construct opened (an unclosed bracket),
+        # which is where the fix belongs; the problem mark is often the end of the file.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [Problem(where, f"not valid YAML: {problem}")]) from exc
+    return parse_config(raw, source)

@@ -1,0 +1,909 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The only module that chains stages: fetch → parse → store → tag, with per-feed isolation.
+
+Configuration, database and clock in; per-feed outcomes out. One feed's failure, of any kind, is
+recorded in `fetch_log` and in its health row, and never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import email.policy
+import fcntl
+import functools
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from email_validator import EmailNotValidError, validate_email
+
+from . import store
+from ._lexicon import actor_states
+from .brief import SECTOR_NAMES, BriefItem, build_brief, cluster
+from .config import Config, load_config
+from .deliver import build_message, message_id, write_eml
+from .digest import Subscriber, build_digest
+from .errors import FetchError, ParseError, ThreatbriefError, UsageError
+from .fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
+from .mail import DeliveryError, SmtpSettings, send_message, smtp_settings
+from .models import TLP, Feed, FetchResult, ParsedFeed, Period
+from .parse import parse_feed
+from .render import render_brief, render_digest
+from .tag import Tagger
+
+__all__ = ["FeedOutcome", "run_fetch", "run_reparse", "run_retag", "select_feeds", "tag_items"]
+
+log = logging.getLogger(__name__)
+# Below this many feeds, starting worker processes costs more than parsing in-process saves.
+PARALLEL_PARSE_MIN_FEEDS = 8
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock; everything else takes `now` as a parameter."""
+    return datetime.now(UTC)
+
+
+@dataclass(slots=True)
+class FeedOutcome:
+    """What happened to one feed in one run."""
+
+    feed_id: str
+    outcome: str  # stored | unchanged | not-modified | failed
+    new: int = 0
+    updated: int = 0
+    items: int = 0
+    status: int | None = None
+    duration: float = 0.0
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "failed"
+
+
+@dataclass(slots=True)
+class _Run:
+    """What every feed of one run shares."""
+
+    config: Config
+    db: sqlite_utils.Database
+    tagger: Tagger
+    clock: Clock
+    gate: FetchGate
+    executor: Executor | None = None
+
+
+def select_feeds(config: Config, feed_ids: Sequence[str] = ()) -> list[Feed]:
+    """The enabled feeds, or exactly the named ones.
+
+    Raises:
+        UsageError: a named feed is not in the configuration.
+    """
+    if not feed_ids:
+        return [f for f in config.feeds if f.enabled]
+    known = {f.id for f in config.feeds}
+    unknown = [i for i in feed_ids if i not in known]
+    if unknown:
+        raise UsageError(
+            f"unknown feed id {', '.join(repr(u) for u in unknown)}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return [config.feed(i) for i in dict.fromkeys(feed_ids)]
+
+
+def tag_items(
+    db: sqlite_utils.Database, tagger: Tagger, item_ids: Sequence[str] | None, now: datetime
+) -> int:
+    """Tag the given items (all items when None) and store the evidence; returns the count.
+
+    Analyst corrections are kept: only the lexicon's own rows are replaced.
+    """
+    count = 0
+    for item_id, title, summary, content in store.item_texts(db, item_ids):
+        tagging = tagger.tag(
+            [("title", title or ""), ("summary", summary or ""), ("content", content or "")]
+        )
+        store.save_tagging(
+            db, item_id, [e.as_dict() for e in tagging.evidence], tagging.lexicon_version, now
+        )
+        count += 1
+    return count
+
+
+async def _parse_with(executor: Executor | None, parse: Callable[[], ParsedFeed]) -> ParsedFeed:
+    """Parse in the executor (other cores keep parsing while this loop fetches), or here."""
+    if executor is not None:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, parse)
+        except BrokenExecutor:
+            log.warning("parse worker pool broke; parsing in-process")
+    return parse()
+
+
+async def _store_parsed(
+    run: _Run, feed: Feed, result: FetchResult, digest: str, started_at: datetime
+) -> FeedOutcome:
+    db, now, body = run.db, run.clock(), result.body or b""
+    parse = functools.partial(
+        parse_feed,
+        feed,
+        body,
+        content_type=result.headers.get("content-type", ""),
+        base_url=result.final_url,
+        now=now,
+    )
+    record = functools.partial(
+        store.record_fetch,
+        db,
+        feed.id,
+        started_at=started_at,
+        duration=result.duration,
+        status=result.status,
+        size=len(body),
+        attempts=result.attempts,
+    )
+    try:
+        parsed = await _parse_with(run.executor, parse)
+    except ParseError as exc:
+        exc.feed_id = feed.id
+        with store.feed_transaction(db):
+            store.save_body(db, result, digest, now)  # kept for `reparse` after a parser fix
+            record(outcome="failed", error=exc)
+        return FeedOutcome(
+            feed.id, "failed", status=result.status, duration=result.duration, error=f"parse: {exc}"
+        )
+    with store.feed_transaction(db):
+        saved = store.save_items(db, parsed.items, now)
+        tag_items(db, run.tagger, [*saved.new, *saved.updated], now)
+        store.save_body(db, result, digest, now)
+        record(
+            new=len(saved.new),
+            updated=len(saved.updated),
+            outcome="stored",
+            result=result,
+            body_hash=digest,
+        )
+    for warning in parsed.warnings:
+        log.warning("feed %s: %s", feed.id, warning)
+    return FeedOutcome(
+        feed.id,
+        "stored",
+        new=len(saved.new),
+        updated=len(saved.updated),
+        items=len(parsed.items),
+        status=result.status,
+        duration=result.duration,
+        warnings=parsed.warnings,
+    )
+
+
+async def _run_one(run: _Run, clients: ClientSet, feed: Feed) -> FeedOutcome:
+    db, started_at, t0 = run.db, run.clock(), time.monotonic()
+    state = store.feed_state(db, feed.id)
+    try:
+        async with run.gate.slot(feed.url):
+            result = await fetch_feed(clients.client_for(feed), feed, state, run.config.limits)
+    except FetchError as exc:
+        duration = time.monotonic() - t0
+        with store.feed_transaction(db):
+            store.record_fetch(
+                db,
+                feed.id,
+                started_at=started_at,
+                duration=duration,
+                status=exc.status,
+                outcome="failed",
+                error=exc,
+            )
+        return FeedOutcome(feed.id, "failed", status=exc.status, duration=duration, error=str(exc))
+    if result.not_modified:
+        with store.feed_transaction(db):
+            store.record_fetch(
+                db,
+                feed.id,
+                started_at=started_at,
+                duration=result.duration,
+                status=304,
+                attempts=result.attempts,
+                outcome="not-modified",
+            )
+        return FeedOutcome(feed.id, "not-modified", status=304, duration=result.duration)
+    digest = hashlib.sha256(result.body or b"").hexdigest()
+    if digest == state.body_hash:
+        with store.feed_transaction(db):
+            store.record_fetch(
+                db,
+                feed.id,
+                started_at=started_at,
+                duration=result.duration,
+                status=result.status,
+                size=len(result.body or b""),
+                attempts=result.attempts,
+                outcome="unchanged",
+                result=result,
+                body_hash=digest,
+            )
+        return FeedOutcome(feed.id, "unchanged", status=result.status, duration=result.duration)
+    return await _store_parsed(run, feed, result, digest, started_at)
+
+
+async def _guarded(run: _Run, work: Awaitable[FeedOutcome], feed: Feed) -> FeedOutcome:
+    try:
+        return await work
+    except ThreatbriefError as exc:
+        error: BaseException = exc
+    except Exception as exc:  # a bug must not stop the other feeds; it is logged in full
+        log.exception("feed %s: internal error", feed.id)
+        error = exc
+    try:
+        with store.feed_transaction(run.db):
+            store.record_fetch(
+                run.db,
+                feed.id,
+                started_at=run.clock(),
+                duration=0.0,
+                status=None,
+                outcome="failed",
+                error=error,
+            )
+    except ThreatbriefError:
+        log.exception("feed %s: could not record the failure", feed.id)
+    return FeedOutcome(feed.id, "failed", error=f"{type(error).__name__}: {error}")
+
+
+async def fetch_all(
+    run: _Run, feeds: Sequence[Feed], on_done: Callable[[FeedOutcome], None] | None = None
+) -> list[FeedOutcome]:
+    """Fetch, parse, store and tag `feeds` concurrently; outcomes in the order of `feeds`."""
+    store.sync_feeds(run.db, run.config.feeds)
+    policy = AddressPolicy(run.config.allow_private_networks, run.config.allow_networks)
+    async with ClientSet(run.config.limits, policy) as clients:
+
+        async def one(feed: Feed) -> FeedOutcome:
+            outcome = await _guarded(run, _run_one(run, clients, feed), feed)
+            if on_done is not None:
+                on_done(outcome)
+            return outcome
+
+        return list(await asyncio.gather(*(one(f) for f in feeds)))
+
+
+def run_fetch(
+    config: Config,
+    db: sqlite_utils.Database,
+    feed_ids: Sequence[str] = (),
+    clock: Clock = utc_now,
+    on_done: Callable[[FeedOutcome], None] | None = None,
+    tagger: Tagger | None = None,
+) -> list[FeedOutcome]:
+    """Fetch the selected feeds (all enabled ones by default), store and tag their items.
+
+    Raises:
+        UsageError: an unknown feed id was named.
+        ConfigError: the lexicon is invalid.
+    """
+    feeds = select_feeds(config, feed_ids)
+    run = _Run(
+        config,
+        db,
+        tagger or Tagger.default(),
+        clock,
+        FetchGate(config.limits.concurrency, config.limits.per_host),
+    )
+    workers = min(os.cpu_count() or 1, len(feeds))
+    if workers < 2 or len(feeds) < PARALLEL_PARSE_MIN_FEEDS:
+        return asyncio.run(fetch_all(run, feeds, on_done))
+    # forkserver: forking a process that runs threads (a scheduler, a demo server) is unsafe.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as run.executor:
+        return asyncio.run(fetch_all(run, feeds, on_done))
+
+
+def run_reparse(
+    config: Config,
+    db: sqlite_utils.Database,
+    feed_ids: Sequence[str] = (),
+    clock: Clock = utc_now,
+    tagger: Tagger | None = None,
+) -> list[FeedOutcome]:
+    """Rebuild items from the raw bodies kept in the store (after a parser fix)."""
+    select_feeds(config, feed_ids)
+    tagger = tagger or Tagger.default()
+    outcomes = []
+    for feed_id, body, content_type, final_url in store.stored_bodies(db, feed_ids):
+        try:
+            feed = config.feed(feed_id)
+        except KeyError:
+            continue
+        now = clock()
+        try:
+            parsed = parse_feed(feed, body, content_type=content_type, base_url=final_url, now=now)
+        except ParseError as exc:
+            outcomes.append(FeedOutcome(feed_id, "failed", error=f"parse: {exc}"))
+            continue
+        with store.feed_transaction(db):
+            saved = store.save_items(db, parsed.items, now)
+            tag_items(db, tagger, [*saved.new, *saved.updated], now)
+        outcomes.append(
+            FeedOutcome(
+                feed_id,
+                "stored",
+                new=len(saved.new),
+                updated=len(saved.updated),
+                items=len(parsed.items),
+                warnings=parsed.warnings,
+            )
+        )
+    return outcomes
+
+
+def run_retag(
+    db: sqlite_utils.Database, tagger: Tagger | None = None, clock: Clock = utc_now
+) -> int:
+    """Re-run the tagger over every stored item (after a lexicon change), in one transaction.
+
+    Analyst corrections survive; returns how many items were tagged.
+    """
+    with store.feed_transaction(db):
+        return tag_items(db, tagger or Tagger.default(), None, clock())
+
+
+def parse_period(since: str | None, until: str | None, period: str | None, now: datetime) -> Period:
+    """A period from --since/--until dates or a shorthand: 2026-10, 2026-W44, last-7d.
+
+    Raises:
+        UsageError: unreadable dates, an empty or reversed range.
+    """
+    try:
+        if period:
+            return _shorthand(period.strip(), now)
+        if not since or not until:
+            raise UsageError(
+                "give --since and --until (YYYY-MM-DD), or --period "
+                "(e.g. 2026-10, 2026-W44, last-30d)"
+            )
+        start = (
+            datetime.fromisoformat(since).replace(tzinfo=UTC)
+            if "T" not in since
+            else datetime.fromisoformat(since).astimezone(UTC)
+        )
+        end = (
+            datetime.fromisoformat(until).replace(tzinfo=UTC)
+            if "T" not in until
+            else datetime.fromisoformat(until).astimezone(UTC)
+        )
+    except ValueError as exc:
+        raise UsageError(f"cannot read the period: {exc}") from exc
+    if end <= start:
+        raise UsageError(f"--since ({since}) must be before --until ({until})")
+    return Period(start, end)
+
+
+def _shorthand(text: str, now: datetime) -> Period:
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if month:
+        y, m = int(month.group(1)), int(month.group(2))
+        start = datetime(y, m, 1, tzinfo=UTC)
+        return Period(start, datetime(y + m // 12, m % 12 + 1, 1, tzinfo=UTC))
+    week = re.fullmatch(r"(\d{4})-W(\d{2})", text)
+    if week:
+        start = datetime.fromisocalendar(int(week.group(1)), int(week.group(2)), 1)
+        start = start.replace(tzinfo=UTC)
+        return Period(start, start + timedelta(days=7))
+    last = re.fullmatch(r"last-(\d+)d", text)
+    if last:
+        end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return Period(end - timedelta(days=int(last.group(1))), end)
+    raise ValueError(f"{text!r} is not a period; use 2026-10, 2026-W44 or last-30d")
+
+
+def _brief_items(config: Config, rows: Sequence[dict[str, Any]]) -> list[BriefItem]:
+    feeds = {f.id: f for f in config.feeds}
+    out = []
+    for r in rows:
+        feed = feeds.get(r["feed_id"])
+        labels = r["labels"]
+        out.append(
+            BriefItem(
+                id=r["id"],
+                feed_id=r["feed_id"],
+                publisher=(feed.publisher or feed.name or feed.id) if feed else r["feed_id"],
+                kind=feed.kind if feed else "news",
+                lang=r["lang"] or "en",
+                url=r["url"] or "",
+                title=r["title"] or "",
+                summary=r["summary"] or "",
+                published_at=datetime.fromisoformat(r["published_at"])
+                if r["published_at"]
+                else None,
+                tlp=store.item_tlp(r["tlp"]),
+                actor_sets=tuple(labels.get("actor_set", [])),
+                actors=tuple(labels.get("actor", [])),
+                sectors=tuple(labels.get("sector", [])),
+                targets=tuple(labels.get("target", [])),
+                confidence=float(r["confidence"] or 0),
+                linked=tuple(r["linked"]),
+            )
+        )
+    return out
+
+
+def _keep(item: BriefItem, actors: Sequence[str], sectors: Sequence[str]) -> bool:
+    return (
+        not actors or bool(set(actors) & set(item.actor_sets) | set(actors) & set(item.actors))
+    ) and (not sectors or bool(set(sectors) & set(item.sectors)))
+
+
+@dataclass
+class BriefResult:
+    """Where a brief went and what it held."""
+
+    path: Path
+    fmt: str
+    items: int
+    tlp: str
+    sha256: str
+
+
+def run_brief(
+    config: Config,
+    db: sqlite_utils.Database,
+    period: Period,
+    partners: Sequence[str],
+    out: Path,
+    fmt: str,
+    *,
+    clock: Clock = utc_now,
+    actors: Sequence[str] = (),
+    sectors: Sequence[str] = (),
+    clearance: TLP = TLP.AMBER,
+    template_dir: Path | None = None,
+) -> BriefResult:
+    """Build, render, write and archive one brief.
+
+    Raises:
+        UsageError: unknown partner codes or format, or an output folder that does not exist.
+    """
+    unknown = [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
+    if unknown or not partners:
+        raise UsageError(
+            f"partners must be ISO 3166 alpha-2 codes such as EE,JP; got "
+            f"{', '.join(partners) or 'none'}"
+        )
+    if not out.parent.exists():
+        raise UsageError(f"output folder {out.parent} does not exist")
+    rows = store.period_items(db, period.start, period.end, clearance)
+    items = [i for i in _brief_items(config, rows) if _keep(i, actors, sectors)]
+    prev_period = period.previous()
+    previous = [
+        i
+        for i in _brief_items(
+            config, store.period_items(db, prev_period.start, prev_period.end, clearance)
+        )
+        if _keep(i, actors, sectors)
+    ]
+    per_feed = Counter(i.feed_id for i in items)
+    feeds = [
+        {
+            "id": f.id,
+            "publisher": f.publisher or f.name,
+            "lang": f.lang,
+            "items": per_feed.get(f.id, 0),
+        }
+        for f in config.feeds
+    ]
+    now = clock()
+    ctx = build_brief(
+        items,
+        previous,
+        period,
+        partners,
+        config.organisation,
+        now,
+        store.period_failures(db, period.start, period.end),
+        feeds,
+        actor_states(),
+    )
+    body = render_brief(ctx, fmt, template_dir)
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    out.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    with store.feed_transaction(db):
+        store.record_brief(
+            db,
+            created_at=now,
+            start=period.start,
+            end=period.end,
+            partners=",".join(partners),
+            filters=json.dumps({"actors": list(actors), "sectors": list(sectors)}),
+            tlp=ctx.tlp,
+            fmt=fmt,
+            path=str(out),
+            sha256=digest,
+            items=len(items),
+        )
+    return BriefResult(out, fmt, len(items), ctx.tlp, digest)
+
+
+def _digest_message(
+    config: Config,
+    db: sqlite_utils.Database,
+    subscriber: Subscriber,
+    period: Period,
+    now: datetime,
+    template_dir: Path | None = None,
+    by_change: bool = False,
+    cache: dict[tuple[datetime, datetime, TLP], list[list[BriefItem]]] | None = None,
+) -> EmailMessage | None:
+    """The digest email for one subscriber and period, or None when there is nothing to send.
+
+    The clearance is applied in the store query; red never leaves by email. Subscribers who
+    share a window and a clearance share one query through `cache`.
+    """
+    clearance = min(subscriber.tlp, TLP.AMBER_STRICT)
+    key = (period.start, period.end, clearance)
+    groups = cache.get(key) if cache is not None else None
+    if groups is None:
+        rows = store.period_items(db, period.start, period.end, clearance, by_change=by_change)
+        groups = cluster(_brief_items(config, rows))
+        if cache is not None:
+            cache[key] = groups
+    # One-click unsubscribe by mail: the subscriber's token in the subject identifies them.
+    unsubscribe = (
+        f"mailto:{config.mail.sender}?subject=unsubscribe%20{subscriber.token}"
+        if subscriber.token
+        else ""
+    )
+    ctx = build_digest([], subscriber, period, now, config.organisation, unsubscribe, groups=groups)
+    if ctx.empty:
+        return None
+    text, html = render_digest(ctx, template_dir)
+    period_key = f"{period.start.isoformat()}/{period.end.isoformat()}"
+    return build_message(
+        sender=config.mail.sender,
+        recipient=subscriber.email,
+        subject=ctx.subject,
+        text=text,
+        html=html,
+        msg_id=message_id(subscriber.email, period_key),
+        date_utc=now,
+        unsubscribe_url=ctx.unsubscribe_url,
+    )
+
+
+def _eml_name(email: str, period: Period) -> str:
+    return f"digest-{period.start:%Y%m%d}-{hashlib.sha256(email.encode()).hexdigest()[:8]}"
+
+
+def write_digest(
+    config: Config,
+    db: sqlite_utils.Database,
+    subscriber: Subscriber,
+    period: Period,
+    outbox: Path,
+    *,
+    clock: Clock = utc_now,
+    template_dir: Path | None = None,
+) -> Path | None:
+    """Render one subscriber's digest for a period into the outbox folder as an .eml file;
+    an empty digest writes nothing and returns None."""
+    msg = _digest_message(config, db, subscriber, period, clock(), template_dir)
+    if msg is None:
+        return None
+    return write_eml(outbox, _eml_name(subscriber.email, period), msg)
+
+
+CADENCES = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+def digest_window(cadence: str, last_end: str | None, now: datetime) -> Period | None:
+    """What a subscriber has not seen yet: items stored since their last digest (or one
+    cadence back for a new subscriber) up to now; None when nothing can be new."""
+    start = datetime.fromisoformat(last_end) if last_end else now - CADENCES[cadence]
+    return Period(start, now) if now > start else None
+
+
+def add_subscriber(
+    db: sqlite_utils.Database,
+    email: str,
+    *,
+    name: str = "",
+    actor_sets: Sequence[str] = (),
+    sectors: Sequence[str] = (),
+    partners: Sequence[str] = (),
+    cadence: str = "weekly",
+    tlp: str = "clear",
+    now: datetime,
+    update: bool = False,
+) -> Subscriber:
+    """Validate and store a subscriber (add, or update an existing one).
+
+    Raises:
+        UsageError: invalid address, cadence, TLP, actor set, sector or partner code.
+    """
+    try:
+        address = validate_email(email, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise UsageError(f"invalid email address {email!r}: {exc}") from exc
+    existing = {r["email"]: r for r in store.subscribers(db)}
+    if update and address not in existing:
+        raise UsageError(f"no subscriber {address}")
+    if not update and address in existing:
+        raise UsageError(f"{address} is already subscribed; use `subscribers update`")
+    if cadence not in CADENCES:
+        raise UsageError(f"cadence must be daily or weekly, not {cadence!r}")
+    try:
+        level = TLP.parse(tlp)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if level is TLP.RED:
+        raise UsageError(
+            "TLP:RED never leaves by email; choose clear, green, amber or amber+strict"
+        )
+    known_sets = set(actor_states().values()) - {""}
+    bad = (
+        [a for a in actor_sets if a not in known_sets]
+        + [x for x in sectors if x not in SECTOR_NAMES]
+        + [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
+    )
+    if bad:
+        raise UsageError(f"unknown actor set, sector or partner code: {', '.join(bad)}")
+    old = existing.get(address, {})
+    token = old.get("token") or secrets.token_urlsafe(18)
+    store.save_subscriber(
+        db,
+        {
+            "email": address,
+            "name": name or old.get("name") or "",
+            "actor_sets": ",".join(actor_sets),
+            "sectors": ",".join(sectors),
+            "partners": ",".join(partners),
+            "cadence": cadence,
+            "tlp": level.label,
+            "token": token,
+            "created_at": old.get("created_at") or now.isoformat(timespec="seconds"),
+            "last_digest_end": old.get("last_digest_end"),
+        },
+    )
+    return Subscriber(
+        address, name, tuple(actor_sets), tuple(sectors), tuple(partners), cadence, level, token
+    )
+
+
+def _subscriber(row: dict[str, Any]) -> Subscriber:
+    def split(v: str | None) -> tuple[str, ...]:
+        return tuple(x for x in (v or "").split(",") if x)
+
+    return Subscriber(
+        row["email"],
+        row["name"] or "",
+        split(row["actor_sets"]),
+        split(row["sectors"]),
+        split(row["partners"]),
+        row["cadence"],
+        store.item_tlp(row["tlp"]),
+        row["token"] or "",
+    )
+
+
+@dataclass
+class DigestRun:
+    """What one `threatbrief digest` did."""
+
+    queued: int = 0
+    empty: int = 0
+    sent: int = 0
+    written: list[Path] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    deferred: int = 0
+
+
+def run_digests(
+    config: Config,
+    db: sqlite_utils.Database,
+    *,
+    now: datetime,
+    send: bool,
+    settings: SmtpSettings | None,
+    outbox: Path,
+    retries: int = 3,
+    backoff: float = 1.0,
+    cadence: str | None = None,
+) -> DigestRun:
+    """Queue each due subscriber's digest, then deliver the outbox: by SMTP with `send` and
+    settings, otherwise as .eml files. A message's row is committed as `sending` before the
+    SMTP transaction, so a crash repeats at most that message, with the same Message-ID.
+    Runs hold the database's `digests` lock, so two of them (a catch-up and a cron job, or
+    `digest --send` beside `run`) never build the same window or send the same row twice."""
+    with store.exclusive(db, "digests"):
+        return _run_digests(
+            config,
+            db,
+            now=now,
+            send=send,
+            settings=settings,
+            outbox=outbox,
+            retries=retries,
+            backoff=backoff,
+            cadence=cadence,
+        )
+
+
+def _run_digests(
+    config: Config,
+    db: sqlite_utils.Database,
+    *,
+    now: datetime,
+    send: bool,
+    settings: SmtpSettings | None,
+    outbox: Path,
+    retries: int,
+    backoff: float,
+    cadence: str | None,
+) -> DigestRun:
+    run = DigestRun()
+    cache: dict[tuple[datetime, datetime, TLP], list[list[BriefItem]]] = {}
+    for row in store.subscribers(db):
+        if cadence is not None and row["cadence"] != cadence:
+            continue
+        sub = _subscriber(row)
+        window = digest_window(sub.cadence, row["last_digest_end"], now)
+        if window is None:
+            continue
+        msg = _digest_message(config, db, sub, window, now, by_change=True, cache=cache)
+        with store.feed_transaction(db):
+            store.mark_digest_sent(db, sub.email, window.end)
+            if msg is None:
+                run.empty += 1
+                continue
+            if store.queue_message(
+                db,
+                email=sub.email,
+                start=window.start,
+                end=window.end,
+                message_id=str(msg["Message-ID"]),
+                message=msg.as_bytes(),
+                now=now,
+            ):
+                run.queued += 1
+    deliver = send and settings is not None
+    for item in store.outbox_rows(db, ("pending", "sending")):
+        parsed = email.message_from_bytes(item["message"], policy=email.policy.SMTP)
+        assert isinstance(parsed, EmailMessage)
+        if not deliver:
+            path = write_eml(outbox, f"digest-{item['id']:06d}", parsed)
+            with store.feed_transaction(db):
+                store.set_outbox_state(db, item["id"], "written", now, path=str(path))
+            run.written.append(path)
+            continue
+        assert settings is not None
+        with store.feed_transaction(db):
+            store.set_outbox_state(db, item["id"], "sending", now, attempt=True)
+        try:
+            send_message(settings, parsed, retries=retries, backoff=backoff)
+        except DeliveryError as exc:
+            state = "failed" if exc.permanent else "pending"
+            with store.feed_transaction(db):
+                store.set_outbox_state(db, item["id"], state, now, error=str(exc))
+            if exc.permanent:
+                run.failed.append(f"{item['email']}: {exc}")
+            else:
+                run.deferred += 1
+            continue
+        with store.feed_transaction(db):
+            store.set_outbox_state(db, item["id"], "sent", now)
+        run.sent += 1
+    return run
+
+
+# ------------------------------------------------------------------ scheduled jobs
+# The scheduler passes ids and paths, never open connections: each job opens its own database
+# in its own thread, and reads the configuration afresh.
+
+
+@contextlib.contextmanager
+def _job_db(db_path: str) -> Iterator[sqlite_utils.Database]:
+    db = store.open_db(db_path)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def job_fetch(config_path: str, db_path: str, feed_id: str, lexicon_dir: str) -> str:
+    """Scheduled fetch of one feed; returns its outcome for the job log."""
+    config = load_config(config_path)
+    with _job_db(db_path) as db:
+        (outcome,) = run_fetch(config, db, [feed_id], tagger=Tagger.default([Path(lexicon_dir)]))
+    return f"{outcome.outcome} new={outcome.new} updated={outcome.updated}" + (
+        f" error={outcome.error}" if outcome.error else ""
+    )
+
+
+def job_digests(config_path: str, db_path: str, cadence: str) -> str:
+    """Scheduled digests of one cadence: queue due windows, deliver (SMTP if configured)."""
+    config = load_config(config_path)
+    settings = smtp_settings(config.mail, os.environ)
+    with _job_db(db_path) as db:
+        run = run_digests(
+            config,
+            db,
+            now=utc_now(),
+            send=settings is not None,
+            settings=settings,
+            outbox=Path(config.mail.outbox),
+            cadence=cadence,
+        )
+    return (
+        f"queued={run.queued} sent={run.sent} written={len(run.written)} "
+        f"deferred={run.deferred} failed={len(run.failed)}"
+    )
+
+
+def job_brief(config_path: str, db_path: str, name: str) -> str:
+    """Scheduled brief: the previous month or week, written once into its folder."""
+    config = load_config(config_path)
+    spec = next(b for b in config.schedules.briefs if b.name == name)
+    now = utc_now()
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if spec.period == "previous-week":
+        end = day - timedelta(days=day.weekday())
+        period = Period(end - timedelta(days=7), end)
+    else:
+        end = day.replace(day=1)
+        start = (end - timedelta(days=1)).replace(day=1)
+        period = Period(start, end)
+    folder = Path(spec.folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{spec.name}-{period.start:%Y-%m-%d}.{spec.fmt}"
+    if out.exists():
+        return f"exists {out}"
+    with _job_db(db_path) as db:
+        result = run_brief(config, db, period, list(spec.partners), out, spec.fmt)
+    return f"wrote {result.path} items={result.items}"
+
+
+@contextlib.contextmanager
+def run_lock(db_path: str) -> Iterator[None]:
+    """Hold an exclusive lock on the database for `threatbrief run`; a second run refuses.
+
+    Raises:
+        UsageError: another process holds the lock.
+    """
+    lock_path = Path(f"{db_path}.run.lock")
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise UsageError(
+                f"another `threatbrief run` is already using {db_path} "
+                f"(pid {holder}); stop it first"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

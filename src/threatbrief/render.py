@@ -1,0 +1,149 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Render a `BriefContext` as HTML, Markdown, plain text, JSON or PDF.
+
+Context in, text or bytes out; no file I/O. Templates come from one Jinja2 loader: a user's
+override folder first, then the packaged templates, and `default:NAME` always names the packaged
+one, so a partner template can `{% extends "default:brief.html" %}`. Autoescape is on for HTML,
+`StrictUndefined` everywhere; Markdown escapes untrusted text with the `md` filter. PDF goes
+through WeasyPrint with a URL fetcher that fetches nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from .brief import BriefContext
+from .digest import DigestContext
+from .errors import UsageError
+
+__all__ = ["FORMATS", "render_brief", "render_digest"]
+
+FORMATS = ("html", "md", "txt", "json", "pdf")
+PACKAGED = [
+    Path(__file__).parent / "templates",
+    Path(__file__).resolve().parents[2] / "templates",
+]  # source checkout
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:])")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+def _md(value: object) -> str:
+    """Escape text for Markdown so that feed text can never become markup or a link."""
+    text = re.sub(r"\s+", " ", str(value))
+    return _MD_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;")
+
+
+def _environment(template_dir: Path | None) -> jinja2.Environment:
+    packaged = jinja2.FileSystemLoader([str(p) for p in PACKAGED if p.exists()])
+    loaders: list[jinja2.BaseLoader] = []
+    if template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+    loaders += [packaged, jinja2.PrefixLoader({"default": packaged}, delimiter=":")]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(["html"], default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = _md
+    env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
+    env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
+    env.filters["wrap"] = lambda text, width=88, indent="": _wrap(str(text), width, indent)
+    return env
+
+
+def _wrap(text: str, width: int, indent: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for prop in ("corroboration", "language"):
+            if hasattr(value, prop):
+                out[prop] = getattr(value, prop)
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.name.lower()
+    return value
+
+
+def render_brief(ctx: BriefContext, fmt: str, template_dir: Path | None = None) -> str | bytes:
+    """The brief in one format: str for html, md, txt and json; bytes for pdf.
+
+    Raises:
+        UsageError: unknown format, or PDF without WeasyPrint or Pango.
+    """
+    if fmt == "json":
+        return json.dumps(_plain(ctx), indent=2, ensure_ascii=False) + "\n"
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    env = _environment(template_dir)
+    if fmt == "pdf":
+        return _pdf(env, ctx)
+    return env.get_template(f"brief.{fmt}").render(brief=ctx, print_mode=False)
+
+
+def render_digest(ctx: DigestContext, template_dir: Path | None = None) -> tuple[str, str]:
+    """The digest's (text, html) bodies."""
+    env = _environment(template_dir)
+    return (
+        env.get_template("digest.txt").render(digest=ctx),
+        env.get_template("digest.html").render(digest=ctx),
+    )
+
+
+def cjk_font_available() -> bool:
+    """Whether fontconfig knows a font that covers Japanese."""
+    if shutil.which("fc-list") is None:
+        return False
+    result = subprocess.run(
+        ["fc-list", ":lang=ja", "family"], capture_output=True, text=True, check=False, timeout=10
+    )
+    return bool(result.stdout.strip())
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    raise ValueError(f"the brief's PDF fetches nothing from outside (refused {url[:80]})")
+
+
+def _pdf(env: jinja2.Environment, ctx: BriefContext) -> bytes:
+    try:
+        import weasyprint
+    except (ImportError, OSError) as exc:
+        raise UsageError(
+            "PDF output needs WeasyPrint and the Pango library: install the Debian package "
+            "libpango-1.0-0 (or your system's Pango) and `pip install weasyprint`; every other "
+            f"format works without them ({exc})"
+        ) from exc
+    html = env.get_template("brief.html").render(brief=ctx, print_mode=True)
+    if _CJK.search(html) and not cjk_font_available():
+        notice = Markup(
+            '<p class="font-warning">This PDF contains Japanese text, but no '
+            "Japanese font is installed, so it may show empty boxes. Install a CJK "
+            "font (Debian: fonts-noto-cjk) and render again.</p>"
+        )
+        html = html.replace("<body>", f"<body>{notice}", 1)
+    document = weasyprint.HTML(string=html, url_fetcher=_no_fetch)
+    return bytes(document.write_pdf())

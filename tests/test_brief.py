@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Briefs end to end (local feed server → store → tagger → every format) and the brief model."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from threatbrief import pipeline, store
+from threatbrief.brief import BriefItem, build_brief, cluster
+from threatbrief.cli import cli
+from threatbrief.config import Config, parse_config
+from threatbrief.models import TLP, Period
+
+DATA = Path(__file__).parent / "data"
+NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+OCTOBER = Period(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def _config(httpserver: HTTPServer) -> Config:
+    for name in ("cert-a", "news-b"):
+        httpserver.expect_request(f"/{name}.xml").respond_with_data(
+            (DATA / "brief" / f"{name}.xml").read_bytes(), content_type="application/rss+xml"
+        )
+    return parse_config(
+        {
+            "version": 1,
+            "organisation": "Example joint desk",
+            "defaults": {"allow_networks": ["127.0.0.1/32"], "retries": 0},
+            "feeds": [
+                {
+                    "id": "cert-a",
+                    "url": httpserver.url_for("/cert-a.xml"),
+                    "publisher": "CERT A",
+                    "country": "EE",
+                    "lang": "en",
+                },
+                {
+                    "id": "news-b",
+                    "url": httpserver.url_for("/news-b.xml"),
+                    "publisher": "News B",
+                    "kind": "news",
+                    "country": "JP",
+                    "lang": "en",
+                },
+            ],
+        },
+        "test",
+    )
+
+
+@pytest.fixture
+def loaded(
+    httpserver: HTTPServer, db: sqlite_utils.Database
+) -> tuple[Config, sqlite_utils.Database]:
+    config = _config(httpserver)
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    return config, db
+
+
+@pytest.mark.parametrize("fmt", ["html", "md", "txt", "json"], ids=str)
+def test_golden_brief(
+    loaded: tuple[Config, sqlite_utils.Database],
+    tmp_path: Path,
+    fmt: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    config, db = loaded
+    out = tmp_path / f"brief.{fmt}"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, fmt, clock=lambda: NOW)
+    golden = DATA / "briefs" / f"brief-2026-10.{fmt}"
+    if request.config.getoption("--update-golden"):
+        golden.write_text(out.read_text(encoding="utf-8"), encoding="utf-8")
+    assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
+
+
+def test_pdf_brief_is_a_pdf(loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path) -> None:
+    config, db = loaded
+    out = tmp_path / "brief.pdf"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, "pdf", clock=lambda: NOW)
+    data = out.read_bytes()
+    assert data.startswith(b"%PDF-") and b"javascript" not in data.lower()
+
+
+def test_brief_model_is_true_to_its_data(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    out = tmp_path / "brief.json"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, "json", clock=lambda: NOW)
+    doc = json.loads(out.read_text())
+    assert doc["item_count"] == 7 and doc["tlp"] == "clear"
+    sections = {s["key"]: s for s in doc["sections"]}
+    assert list(sections) == ["russia", "north-korea", "china"]
+    assert sections["russia"]["count"] == 2 and sections["china"]["previous"] == 1
+    # the exchange theft reported by two feeds is one story with both sources
+    (theft,) = [s for s in sections["north-korea"]["stories"] if "exchange" in s["title"].lower()]
+    assert theft["corroboration"] == 2
+    assert {i["feed_id"] for i in theft["items"]} == {"cert-a", "news-b"}
+    # every footnote points at an item of the period, every quoted story has a footnote
+    cited = [st for s in doc["sections"] for st in s["stories"]]
+    cited += [st for row in doc["partner_relevance"] for st in row["stories"]]
+    period_urls = {
+        r[0]
+        for r in db.execute(
+            "select url from items where published_at >= '2026-10-01' "
+            "and published_at < '2026-11-01'"
+        )
+    }
+    assert {n["url"] for n in doc["footnotes"]} <= period_urls
+    assert all(st["notes"] for st in cited)
+    assert {n["url"] for n in doc["footnotes"]} == {st["items"][0]["url"] for st in cited}
+    assert any("Estonia was named as a target" in j for j in doc["key_judgements"])
+    assert "telecommunications" in " ".join(doc["key_judgements"])
+    assert store.count_items(db) == 8
+
+
+def test_hostile_feed_text_never_becomes_markup(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    for fmt in ("html", "md"):
+        out = tmp_path / f"b.{fmt}"
+        pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, fmt, clock=lambda: NOW)
+        text = out.read_text()
+        assert "<script" not in text and "onerror" not in text
+        assert not re.search(r"(?:href|src)\s*=\s*[\"']?\s*javascript", text, re.I)
+        if fmt == "md":
+            assert "](javascript:" not in text
+        assert ("\\{\\{ 7\\*7 \\}\\}" if fmt == "md" else "{{ 7*7 }}") in text
+        assert "49" not in re.findall(r"APT28 phishing hits telecom operators (\S+)", text)
+    md = (tmp_path / "b.md").read_text()
+    assert "\\[click\\]\\(javascript\\:alert\\(2\\)\\)" in md
+
+
+def test_empty_period_says_so_and_names_outages(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    db.execute(
+        "insert into fetch_log (feed_id, started_at, outcome, error_class, error) values "
+        "('news-b', '2026-06-10T00:00:00+00:00', 'failed', 'FetchError', 'HTTP 503')"
+    )
+    out = tmp_path / "empty.txt"
+    period = Period(datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 7, 1, tzinfo=UTC))
+    result = pipeline.run_brief(config, db, period, ["EE", "JP"], out, "txt", clock=lambda: NOW)
+    text = out.read_text()
+    assert result.items == 0
+    assert "No items were published in June 2026" in text and "news-b" in text
+
+
+def test_brief_filters_by_actor_set(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    out = tmp_path / "ru.json"
+    pipeline.run_brief(
+        config, db, OCTOBER, ["EE", "JP"], out, "json", clock=lambda: NOW, actors=["russia"]
+    )
+    assert [s["key"] for s in json.loads(out.read_text())["sections"]] == ["russia"]
+
+
+def test_brief_is_recorded_in_the_archive(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    out = tmp_path / "b.html"
+    result = pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, "html", clock=lambda: NOW)
+    row = db.execute("select partners, tlp, format, path, sha256, items from briefs").fetchone()
+    assert row == ("EE,JP", "clear", "html", str(out), result.sha256, 7)
+
+
+def test_red_items_stay_out_of_a_brief_below_red(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    db.execute("update items set tlp = 'red', title = 'CANARY-RED' where guid = 'a-105'")
+    out = tmp_path / "b.md"
+    pipeline.run_brief(
+        config, db, OCTOBER, ["EE", "JP"], out, "md", clock=lambda: NOW, clearance=TLP.AMBER
+    )
+    assert "CANARY-RED" not in out.read_text()
+
+
+def _one_feed_config(tmp_path: Path) -> Path:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("version: 1\nfeeds:\n  - id: a\n    url: https://a.example/feed\n")
+    return config
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--period", "2026-10", "--partners", "EE,JPN"], "partners must be ISO 3166 alpha-2"),
+        (["--since", "2026-11-01", "--until", "2026-10-01"], "must be before --until"),
+        (["--period", "someday"], "is not a period"),
+        (["--since", "2026-10-01"], "give --since and --until"),
+    ],
+    ids=["bad-partner", "reversed", "bad-period", "half-range"],
+)
+def test_brief_cli_bad_input_gives_clear_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    config = _one_feed_config(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-c",
+            str(config),
+            "--db",
+            str(tmp_path / "t.db"),
+            "brief",
+            *args,
+            "-o",
+            str(tmp_path / "b.html"),
+        ],
+    )
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_brief_cli_missing_output_folder(tmp_path: Path) -> None:
+    config = _one_feed_config(tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "-c",
+            str(config),
+            "--db",
+            str(tmp_path / "t.db"),
+            "brief",
+            "--period",
+            "2026-10",
+            "-o",
+            str(tmp_path / "missing" / "b.html"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.stderr == f"Error: output folder {tmp_path / 'missing'} does not exist\n"
+
+
+def test_user_template_can_extend_the_default(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    config, db = loaded
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "brief.txt").write_text('PARTNER EDITION\n{% include "default:brief.txt" %}')
+    out = tmp_path / "b.txt"
+    pipeline.run_brief(
+        config, db, OCTOBER, ["EE", "JP"], out, "txt", clock=lambda: NOW, template_dir=folder
+    )
+    assert out.read_text().startswith("PARTNER EDITION\nTHREAT BRIEF")
+
+
+def _item(n: int, title: str, url: str = "", feed: str = "f", text: str = "") -> BriefItem:
+    return BriefItem(
+        id=str(n),
+        feed_id=feed,
+        publisher=feed,
+        kind="cert",
+        lang="en",
+        url=url,
+        title=title,
+        summary=text,
+        published_at=NOW,
+        tlp=TLP.CLEAR,
+    )
+
+
+def test_cluster_joins_shared_url_cve_and_similar_titles_only() -> None:
+    items = [
+        _item(1, "Ivanti flaw exploited", text="CVE-2025-0282 is exploited"),
+        _item(2, "Exploitation of Connect Secure", feed="g", text="see cve-2025-0282"),
+        _item(3, "Volt Typhoon persists in US critical infrastructure networks"),
+        _item(4, "Volt Typhoon persists in US critical infrastructure, agencies say", feed="g"),
+        _item(5, "Unrelated story", url="https://x.example/a"),
+        _item(6, "Another unrelated story", url="https://x.example/b"),
+        _item(7, "Listing page item one", url="https://list.example/", feed="h"),
+        _item(8, "Listing page item two", url="https://list.example/", feed="h"),
+    ]
+    groups = sorted(sorted(i.id for i in g) for g in cluster(items))
+    assert groups == [["1", "2"], ["3", "4"], ["5"], ["6"], ["7"], ["8"]]
+
+
+def test_single_actor_set_brief_has_one_section() -> None:
+    item = BriefItem(
+        id="1",
+        feed_id="f",
+        publisher="CERT",
+        kind="cert",
+        lang="en",
+        url="u",
+        title="GRU targets Estonia",
+        summary="GRU targets Estonia.",
+        published_at=NOW,
+        tlp=TLP.CLEAR,
+        actor_sets=("russia",),
+        targets=("EE",),
+        sectors=("government",),
+        confidence=0.9,
+    )
+    ctx = build_brief([item], [], OCTOBER, ["EE", "JP"], "Desk", NOW)
+    assert [s.name for s in ctx.sections] == ["Russia"]
+    assert ctx.key_judgements[0].startswith("Russia was the most reported actor set, with 1 ")

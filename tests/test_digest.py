@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Digests rendered to .eml: headers, both parts, TLP clearance, empty digests."""
+
+from __future__ import annotations
+
+import email
+from datetime import UTC, datetime
+from email.policy import default
+from pathlib import Path
+
+import sqlite_utils
+from pytest_httpserver import HTTPServer
+
+from helpers import local_config, rss
+from threatbrief import pipeline
+from threatbrief.deliver import message_id
+from threatbrief.digest import Subscriber
+from threatbrief.models import TLP, Period
+
+NOW = datetime(2025, 3, 10, tzinfo=UTC)
+MARCH = Period(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 11, tzinfo=UTC))
+SUB = Subscriber(
+    email="analyst@cert.example",
+    name="Analyst",
+    actor_sets=("russia", "north-korea"),
+    partners=("EE", "JP"),
+    tlp=TLP.CLEAR,
+)
+
+
+def _load(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(
+            (
+                "1",
+                "GRU hackers target Estonian ministries\r\nBcc: victim@evil.example",
+                "https://x.example/1",
+            ),
+            (
+                "2",
+                "CANARY-AMBER Lazarus steals crypto from a Japanese exchange",
+                "https://x.example/2",
+            ),
+            ("3", "Volt Typhoon persists in US networks", "https://x.example/3"),
+        )
+    )
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    db.execute("update items set tlp = 'amber' where guid = '2'")
+    return config
+
+
+def _read(path: Path) -> email.message.EmailMessage:
+    msg = email.message_from_bytes(path.read_bytes(), policy=default)
+    assert isinstance(msg, email.message.EmailMessage)
+    return msg
+
+
+def test_digest_eml_has_both_parts_and_safe_headers(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    config = _load(httpserver, db)
+    path = pipeline.write_digest(config, db, SUB, MARCH, tmp_path / "outbox", clock=lambda: NOW)
+    assert path is not None
+    msg = _read(path)
+    assert msg["To"] == "analyst@cert.example" and msg["Bcc"] is None
+    assert msg["Subject"] == "Threat digest 1 Mar – 11 Mar 2025: 1 story [TLP:CLEAR]"
+    period_key = f"{MARCH.start.isoformat()}/{MARCH.end.isoformat()}"
+    assert msg["Message-ID"] == message_id("analyst@cert.example", period_key)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert "GRU hackers target Estonian ministries Bcc: victim@evil.example" in text
+    assert "Volt Typhoon" not in text  # china is not among the subscriber's actor sets
+    assert "https://x.example/1" in html and "<script" not in html
+
+
+def test_amber_never_reaches_a_clear_subscriber(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    config = _load(httpserver, db)
+    path = pipeline.write_digest(config, db, SUB, MARCH, tmp_path / "out", clock=lambda: NOW)
+    assert path is not None and b"CANARY-AMBER" not in path.read_bytes()
+    amber = Subscriber(email="amber@cert.example", actor_sets=("north-korea",), tlp=TLP.AMBER)
+    path2 = pipeline.write_digest(config, db, amber, MARCH, tmp_path / "out", clock=lambda: NOW)
+    assert path2 is not None and "CANARY-AMBER" in _read(path2).get_body(("plain",)).get_content()
+    assert _read(path2)["Subject"].endswith("[TLP:AMBER]")
+
+
+def test_empty_digest_is_not_written(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    config = _load(httpserver, db)
+    nobody = Subscriber(email="iran@cert.example", actor_sets=("iran",))
+    assert (
+        pipeline.write_digest(config, db, nobody, MARCH, tmp_path / "out", clock=lambda: NOW)
+        is None
+    )
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,289 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Subscribers and digest delivery against a real SMTP server (aiosmtpd on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from helpers import local_config, rss
+from threatbrief import pipeline, store
+from threatbrief.cli import cli
+from threatbrief.errors import UsageError
+from threatbrief.mail import DeliveryError, SmtpSettings, smtp_settings
+
+NOW = datetime(2025, 3, 12, 7, 0, tzinfo=UTC)
+FETCHED = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # inside a new subscriber's first week
+
+
+class Sink:
+    """Collects messages; can refuse one recipient (550) or defer the first DATA (421)."""
+
+    def __init__(self, refuse: str = "", defer_first: int = 0) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse = refuse
+        self.defer = defer_first
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address == self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.defer:
+            self.defer -= 1
+            return "421 4.3.2 try again later"
+        msg = email.message_from_bytes(envelope.content, policy=default)
+        self.messages.append(msg)  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, int]]:
+    sink = Sink()
+    port = _free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(
+            ("1", "GRU hackers target Estonian ministries", "https://x.example/1"),
+            ("2", "Lazarus steals crypto from a Japanese exchange", "https://x.example/2"),
+        )
+    )
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db, clock=lambda: FETCHED)
+    db.execute("update items set published_at = '2025-03-05T10:00:00+00:00'")
+    for address, sets in (
+        ("ru@cert.example", ["russia"]),
+        ("kp@cert.example", ["north-korea"]),
+        ("cn@cert.example", ["china"]),
+    ):
+        pipeline.add_subscriber(db, address, actor_sets=sets, now=NOW)
+    return config
+
+
+def _settings(port: int, **kw: Any) -> SmtpSettings:
+    return SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=5, **kw)
+
+
+def _send(
+    config: pipeline.Config,
+    db: sqlite_utils.Database,
+    tmp_path: Path,
+    settings: SmtpSettings,
+    **kw: Any,
+) -> pipeline.DigestRun:
+    """One `threatbrief digest --send` at NOW, with fast retries."""
+    return pipeline.run_digests(
+        config,
+        db,
+        now=NOW,
+        send=True,
+        settings=settings,
+        outbox=tmp_path / "outbox",
+        backoff=0.01,
+        **kw,
+    )
+
+
+def test_digests_go_to_a_real_smtp_server_once(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
+) -> None:
+    sink, port = smtp
+    config = _setup(httpserver, db)
+    run = _send(config, db, tmp_path, _settings(port))
+    assert (run.queued, run.empty, run.sent) == (2, 1, 2)
+    by_to = {m["To"]: m for m in sink.messages}
+    assert set(by_to) == {"ru@cert.example", "kp@cert.example"}
+    ru = by_to["ru@cert.example"]
+    assert ru["Subject"] == "Threat digest 5 Mar – 12 Mar 2025: 1 story [TLP:CLEAR]"
+    assert ru.get_body(("plain",)) is not None and ru.get_body(("html",)) is not None
+    token = db.execute("select token from subscribers where email = 'ru@cert.example'").fetchone()
+    assert (
+        ru["List-Unsubscribe"].strip()
+        == f"<mailto:threatbrief@localhost?subject=unsubscribe%20{token[0]}>"
+    )
+    assert ru["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "GRU hackers" in ru.get_body(("plain",)).get_content()
+    assert "Lazarus" not in ru.get_body(("plain",)).get_content()
+    again = _send(config, db, tmp_path, _settings(port))
+    assert (again.queued, again.sent) == (0, 0) and len(sink.messages) == 2
+    states = {r["email"]: r["last_state"] for r in store.subscribers(db)}
+    assert states == {"ru@cert.example": "sent", "kp@cert.example": "sent", "cn@cert.example": None}
+
+
+def test_concurrent_digest_runs_send_each_message_once(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
+) -> None:
+    """`run` starts a daily and a weekly catch-up at once, and a user may run `digest --send`
+    beside it: each run has its own connection, and still no window is built or sent twice."""
+    sink, port = smtp
+    config = _setup(httpserver, db)
+    db_path = db.execute("pragma database_list").fetchone()[2]
+    errors: list[BaseException] = []
+
+    def one_run(cadence: str | None) -> None:
+        own = store.open_db(db_path)
+        try:
+            _send(config, own, tmp_path, _settings(port), cadence=cadence)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [
+        threading.Thread(target=one_run, args=(c,)) for c in ("weekly", None, "weekly", None)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not errors
+    assert sorted(m["To"] for m in sink.messages) == ["kp@cert.example", "ru@cert.example"]
+    assert db.execute("select count(*), min(state) from outbox").fetchone() == (2, "sent")
+
+
+def test_4xx_is_retried_and_5xx_fails_only_that_recipient(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
+) -> None:
+    sink, port = smtp
+    sink.defer, sink.refuse = 1, "kp@cert.example"
+    config = _setup(httpserver, db)
+    run = _send(config, db, tmp_path, _settings(port))
+    assert run.sent == 1 and [m["To"] for m in sink.messages] == ["ru@cert.example"]
+    assert len(run.failed) == 1 and "550" in run.failed[0]
+    failed = db.execute(
+        "select state, last_error from outbox where email = 'kp@cert.example'"
+    ).fetchone()
+    assert failed[0] == "failed" and "no such user" in failed[1]
+
+
+def test_server_down_keeps_the_outbox_and_the_next_run_sends(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
+) -> None:
+    sink, port = smtp
+    config = _setup(httpserver, db)
+    down = _send(config, db, tmp_path, _settings(_free_port()), retries=1)
+    assert down.deferred == 2 and down.sent == 0
+    up = _send(config, db, tmp_path, _settings(port))
+    assert up.sent == 2 and len(sink.messages) == 2
+    ids = [m["Message-ID"] for m in sink.messages]
+    assert len(set(ids)) == 2 and all(i.endswith("@threatbrief.invalid>") for i in ids)
+
+
+def test_wrong_credentials_are_a_permanent_failure(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    def authenticator(
+        server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and data.password == b"right"
+        return AuthResult(success=ok, handled=False)
+
+    port = _free_port()
+    controller = Controller(
+        Sink(), hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        config = _setup(httpserver, db)
+        run = _send(config, db, tmp_path, _settings(port, user="u", password="wrong"))
+    finally:
+        controller.stop()
+    assert run.sent == 0 and len(run.failed) == 2
+    assert all("authentication failed: 535" in f for f in run.failed)
+
+
+def test_without_send_digests_are_written_as_eml(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    config = _setup(httpserver, db)
+    run = pipeline.run_digests(
+        config, db, now=NOW, send=False, settings=None, outbox=tmp_path / "outbox"
+    )
+    assert len(run.written) == 2 and all(p.suffix == ".eml" for p in run.written)
+    assert {email.message_from_bytes(p.read_bytes())["To"] for p in run.written} == {
+        "ru@cert.example",
+        "kp@cert.example",
+    }
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"email": "not-an-address"}, "invalid email address"),
+        ({"email": "a@b.example", "cadence": "hourly"}, "cadence must be daily or weekly"),
+        ({"email": "a@b.example", "tlp": "red"}, "TLP:RED never leaves by email"),
+        ({"email": "a@b.example", "actor_sets": ["atlantis"]}, "unknown actor set"),
+    ],
+    ids=["address", "cadence", "red", "actor-set"],
+)
+def test_subscriber_validation(
+    db: sqlite_utils.Database, kwargs: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        pipeline.add_subscriber(db, now=NOW, **kwargs)
+
+
+def test_plain_smtp_only_to_loopback() -> None:
+    env = {"THREATBRIEF_SMTP_HOST": "smtp.example.org", "THREATBRIEF_SMTP_SECURITY": "none"}
+    with pytest.raises(DeliveryError, match="only to a loopback host"):
+        smtp_settings(None, env)
+    ok = smtp_settings(None, {"THREATBRIEF_SMTP_HOST": "smtp.example.org"})
+    assert ok is not None and (ok.security, ok.port) == ("starttls", 587)
+
+
+def test_subscribers_cli_round_trip(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("version: 1\nfeeds:\n  - id: a\n    url: https://a.example/feed\n")
+    base = ["-c", str(config), "--db", str(tmp_path / "t.db")]
+    runner = CliRunner(env={"COLUMNS": "200"})
+    added = runner.invoke(
+        cli,
+        [
+            *base,
+            "subscribers",
+            "add",
+            "Liaison@RIA.example",
+            "--actors",
+            "china,russia",
+            "--partners",
+            "ee,jp",
+        ],
+    )
+    assert (
+        added.exit_code == 0 and added.stdout == "Added Liaison@ria.example (weekly, TLP:CLEAR)\n"
+    )
+    dup = runner.invoke(cli, [*base, "subscribers", "add", "Liaison@ria.example"])
+    assert dup.exit_code == 2 and "already subscribed" in dup.stderr
+    listed = runner.invoke(cli, [*base, "subscribers", "list"])
+    assert "Liaison@ria.example" in listed.stdout and "china,russia" in listed.stdout
+    gone = runner.invoke(cli, [*base, "subscribers", "remove", "nobody@x.example"])
+    assert gone.exit_code == 2 and gone.stderr == "Error: no subscriber nobody@x.example\n"

@@ -1,0 +1,243 @@
+# SPDX-License-Identifier: Apache-2.0
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from threatbrief.errors import ParseError
+from threatbrief.models import Feed, Item
+from threatbrief.parse import decode_body, parse_feed
+
+DATA = Path(__file__).parent / "data"
+NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
+SAMPLES = sorted([*(DATA / "feeds").glob("*.xml"), *(DATA / "feeds").glob("*.json")])
+
+
+def _feed(path: Path) -> Feed:
+    zone = (
+        "Asia/Tokyo"
+        if "jp" in path.stem or "jis" in path.stem or "utf8" in path.stem
+        else "Europe/Tallinn"
+    )
+    return Feed(id=path.stem, url=f"https://feeds.example.org/{path.name}", timezone=zone)
+
+
+def _as_json(item: Item) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "guid": item.guid,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "content": item.content,
+        "published_at": item.published_at.isoformat() if item.published_at else None,
+        "updated_at": item.updated_at.isoformat() if item.updated_at else None,
+        "authors": list(item.authors),
+        "categories": list(item.categories),
+    }
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.stem)
+def test_parse_matches_golden(path: Path, request: pytest.FixtureRequest) -> None:
+    parsed = parse_feed(
+        _feed(path),
+        path.read_bytes(),
+        content_type="application/xml",
+        base_url=f"https://feeds.example.org/{path.name}",
+        now=NOW,
+    )
+    got = {
+        "title": parsed.title,
+        "items": [_as_json(i) for i in parsed.items],
+        "skipped": parsed.skipped,
+    }
+    golden = DATA / "expected" / f"{path.stem}.json"
+    if request.config.getoption("--update-golden"):
+        golden.write_text(json.dumps(got, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert got == json.loads(golden.read_text(encoding="utf-8"))
+
+
+def _parse(name: str) -> list[Item]:
+    path = DATA / "feeds" / name
+    return parse_feed(_feed(path), path.read_bytes(), now=NOW).items
+
+
+def test_parse_reads_jst_and_eest_as_their_offsets_not_utc() -> None:
+    items = {i.title: i for i in _parse("rss-dates.xml")}
+    assert items["JST abbreviation"].published_at == datetime(2025, 6, 2, 1, 0, tzinfo=UTC)
+    assert items["EEST abbreviation"].published_at == datetime(2025, 6, 3, 7, 0, tzinfo=UTC)
+
+
+def test_parse_reads_slashed_and_japanese_dates_in_the_feed_zone() -> None:
+    items = {i.title: i for i in _parse("rss-dates.xml")}
+    # The feed's zone is Europe/Tallinn (UTC+3 in June): 2025/06/02 is not 2025-11-01.
+    assert items["Slashed date"].published_at == datetime(2025, 6, 1, 21, 0, tzinfo=UTC)
+    assert items["Slashed date and time"].published_at == datetime(2025, 6, 2, 15, 30, tzinfo=UTC)
+    assert items["Japanese date"].published_at == datetime(2025, 6, 1, 21, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["No date", "Garbage date", "Future date", "Absurdly old date"],
+    ids=["missing", "garbage", "future", "before-1995"],
+)
+def test_parse_keeps_unknown_dates_unknown(title: str) -> None:
+    items = {i.title: i for i in _parse("rss-dates.xml")}
+    assert items[title].published_at is None
+
+
+def test_parse_strips_markup_and_unsafe_links_from_hostile_feed() -> None:
+    items = _parse("rss-hostile.xml")
+    text = json.dumps([_as_json(i) for i in items])
+    for bad in ("<script", "<iframe", "onerror", "onclick", "javascript:", "<img", "\u202e"):
+        assert bad not in text.lower()
+    # javascript:, entity-encoded, tab-split and file: links are dropped; feedparser then falls
+    # back to the guid, resolved against the feed as RSS says a permalink guid is.
+    assert all(i.url.startswith("https://feeds.example.org/h") for i in items)
+    assert items[1].title == "Header injection Bcc: victim@example.org"
+    assert "\r" not in items[1].title and "\n" not in items[1].title
+    assert items[2].title == "Tab-split scheme {{ 7*7 }}"
+
+
+def test_parse_keeps_good_items_around_invalid_utf8() -> None:
+    items = _parse("rss-invalid-utf8-item.xml")
+    assert [i.title for i in items] == [
+        "Good first item",
+        "Bad \ufffd\ufffd bytes",
+        "Good third item",
+    ]
+
+
+def test_parse_reads_shift_jis_as_cp932_with_vendor_extensions() -> None:
+    items = _parse("rss-shift-jis.xml")
+    assert items[0].title == "北朝鮮のハッカー集団による攻撃 ①②"
+    assert "髙" in items[0].summary
+
+
+def test_parse_caps_a_huge_title() -> None:
+    body = (
+        f'<rss version="2.0"><channel><title>x</title><item><title>{"A" * 100_000}</title>'
+        "<guid>big</guid></item></channel></rss>"
+    ).encode()
+    (item,) = parse_feed(Feed(id="big", url="https://x.example/"), body).items
+    assert len(item.title) == 500 and item.title.endswith("…")
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+]>
+<rss version="2.0"><channel><title>&d;</title><item><title>&d;</title></item></channel></rss>"""
+
+SINGLE_BIG_ENTITY = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY big "'
+    + b"x" * 30_000
+    + b'">]>\n<rss version="2.0"><channel><title>t</title>'
+    + b"<item><title>&big;</title></item>" * 200
+    + b"</channel></rss>"
+)
+
+EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<rss version="2.0"><channel><title>x</title>
+<item><title>&xxe;</title><guid>1</guid></item></channel></rss>"""
+
+PARAMETER_ENTITY = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY % remote SYSTEM "http://127.0.0.1:9/evil.dtd"> %remote;]>
+<rss version="2.0"><channel><title>x</title></channel></rss>"""
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        BILLION_LAUGHS,
+        SINGLE_BIG_ENTITY,
+        EXTERNAL_ENTITY,
+        PARAMETER_ENTITY,
+        BILLION_LAUGHS.decode().encode("utf-16"),
+    ],
+    ids=[
+        "billion-laughs",
+        "single-big-entity",
+        "external-entity",
+        "parameter-entity",
+        "billion-laughs-utf16",
+    ],
+)
+def test_parse_refuses_entity_declarations(body: bytes) -> None:
+    with pytest.raises(ParseError, match="declares XML entities"):
+        parse_feed(Feed(id="bomb", url="https://x.example/"), body)
+
+
+def test_parse_ignores_xinclude_and_never_reads_the_file() -> None:
+    body = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:xi="http://www.w3.org/2001/XInclude"><channel><title>x</title>
+<item><title>Included</title><guid>1</guid><description>
+<xi:include href="file:///etc/passwd" parse="text"/>after</description></item>
+</channel></rss>"""
+    (item,) = parse_feed(Feed(id="xi", url="https://x.example/"), body).items
+    assert "root:" not in item.summary + item.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"/dev/zero", b"/etc/passwd", b"file:///etc/passwd", b"https://example.org/feed.xml"],
+    ids=["dev-zero", "etc-passwd", "file-url", "http-url"],
+)
+def test_parse_never_treats_a_body_as_a_path_or_url(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        parse_feed(Feed(id="path", url="https://x.example/"), body)
+
+
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        (b"", "empty body"),
+        (b"   \n\t ", "empty body"),
+        (
+            b"<!DOCTYPE html><html><head><title>Moved</title></head><body>hi</body></html>",
+            "HTML page",
+        ),
+        (b"<html><body>not a feed</body></html>", "HTML page"),
+        (b'<?xml version="1.0"?><note><to>x</to></note>', "not a feed"),
+        (b"{not json", "not valid JSON"),
+        (b'{"hello": "world"}', "neither a JSON Feed"),
+        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+    ],
+    ids=[
+        "empty",
+        "whitespace",
+        "html-doctype",
+        "html",
+        "other-xml",
+        "bad-json",
+        "other-json",
+        "deep-json",
+    ],
+)
+def test_parse_rejects_what_is_not_a_feed(body: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_feed(Feed(id="bad", url="https://x.example/"), body)
+
+
+@pytest.mark.parametrize(
+    "body,declared,expected",
+    [
+        ("日本語".encode("cp932"), "text/xml; charset=Shift_JIS", "cp932"),
+        ("日本語".encode("euc_jp"), "text/xml; charset=EUC-JP", "euc_jis_2004"),
+        ("日本語".encode(), "text/xml; charset=Shift_JIS", "utf-8"),
+        ("日本語".encode("cp932"), "", "cp932"),
+        ("\ufeffabc".encode(), "", "utf-8"),
+    ],
+    ids=["sjis", "euc-jp", "mislabelled-utf8", "undeclared-sjis", "bom"],
+)
+def test_decode_body_picks_the_right_codec(body: bytes, declared: str, expected: str) -> None:
+    text, codec, _ = decode_body(body, declared)
+    assert codec == expected
+    assert text.lstrip("\ufeff") in ("日本語", "abc")

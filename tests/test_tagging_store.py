@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Tagging in the ingest path, analyst corrections, explain, retag, classify, lexicon import."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import sqlite_utils
+import yaml
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+
+from helpers import local_config, rss
+from threatbrief import pipeline, store
+from threatbrief._lexicon import load_lexicon
+from threatbrief.cli import cli
+from threatbrief.tag import Tagger
+
+DATA = Path(__file__).parent / "data"
+
+
+def _ingest(httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime) -> dict[str, str]:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(
+            ("1", "Russian GRU hackers target Estonian ministries", "https://x.example/1"),
+            ("2", "LockBit hits a Japanese port operator", "https://x.example/2"),
+        )
+    )
+    pipeline.run_fetch(local_config({"f": httpserver.url_for("/f")}), db, clock=lambda: now)
+    return {r[1]: r[0] for r in db.execute("select id, guid from items")}
+
+
+def test_ingest_tags_new_items_with_evidence(
+    httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime
+) -> None:
+    ids = _ingest(httpserver, db, now)
+    labels = store.effective_labels(store.item_tags(db, ids["1"]))
+    assert labels["actor_set"] == ["russia"] and labels["target"] == ["EE"]
+    assert labels["sector"] == ["government"]
+    rows = [r for r in store.item_tags(db, ids["1"]) if r["kind"] == "actor_set"]
+    assert rows[0]["evidence_text"] == "GRU" and rows[0]["field"] == "title"
+    assert rows[0]["lexicon_version"] == load_lexicon().version
+    assert store.effective_labels(store.item_tags(db, ids["2"]))["actor"] == ["LockBit"]
+
+
+def test_analyst_corrections_win_and_survive_retag(
+    httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime
+) -> None:
+    ids = _ingest(httpserver, db, now)
+    store.add_analyst_tag(db, ids["1"], "target", "EE", "remove", "ministries were Latvian", now)
+    store.add_analyst_tag(db, ids["2"], "actor_set", "russia", "add", "partner assessment", now)
+    pipeline.run_retag(db, Tagger.default(), clock=lambda: now)
+    assert store.effective_labels(store.item_tags(db, ids["1"]))["target"] == []
+    assert store.effective_labels(store.item_tags(db, ids["2"]))["actor_set"] == ["russia"]
+
+
+def test_explain_prints_evidence_and_corrections(
+    httpserver: HTTPServer, tmp_path: Path, now: datetime
+) -> None:
+    db_path = tmp_path / "t.db"
+    db = store.open_db(db_path)
+    ids = _ingest(httpserver, db, now)
+    db.close()
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        [
+            "--db",
+            str(db_path),
+            "tag",
+            "add",
+            ids["2"],
+            "sector",
+            "transport",
+            "--note",
+            "port operator",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    out = runner.invoke(cli, ["--db", str(db_path), "explain", ids["1"]]).stdout
+    assert "actor sets: russia" in out
+    assert "actor_set=russia: title[8:11] 'GRU' rule state-service, confidence 0.90" in out
+    out2 = runner.invoke(cli, ["--db", str(db_path), "explain", ids["2"]]).stdout
+    assert "sector=transport: analyst add — port operator" in out2
+    missing = runner.invoke(cli, ["--db", str(db_path), "explain", "nope"])
+    assert missing.exit_code == 2 and missing.stderr == "Error: no item with id 'nope'\n"
+
+
+def test_classify_writes_one_line_per_input_line_in_order() -> None:
+    lines = [
+        json.dumps(
+            {
+                "id": "a",
+                "title": "Hackers linked to North Korea hit an exchange",
+                "lang": "en",
+                "extra": 1,
+            }
+        ),
+        "{not json",
+        json.dumps({"id": "c", "title": "北朝鮮のハッカー集団", "summary": None}),
+        "",
+        json.dumps(["not", "an", "object"]),
+        json.dumps({"id": "f", "title": 42}),
+        json.dumps({"id": "g"}),
+    ]
+    result = CliRunner().invoke(cli, ["classify"], input="\n".join(lines) + "\n")
+    assert result.exit_code == 0
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["a", None, "c", None, None, "f", "g"]
+    assert out[0]["actor_sets"] == ["north-korea"]
+    assert out[0]["evidence"][0] == {
+        "kind": "actor_set",
+        "label": "north-korea",
+        "text": "North Korea",
+        "field": "title",
+        "start": 18,
+        "end": 29,
+        "rule": "state-link",
+        "confidence": 0.9,
+    }
+    assert out[1]["line"] == 2 and out[1]["error"].startswith("invalid JSON")
+    assert out[2]["actor_sets"] == ["north-korea"]
+    assert out[3] == {"id": None, "line": 4, "error": "empty line"}
+    assert out[4]["error"] == "not a JSON object"
+    assert out[5]["error"] == "'title' is not a string"
+    assert out[6]["actor_sets"] == [] and out[6]["evidence"] == []
+    assert "4 line(s) could not be classified" in result.stderr
+
+
+def test_classify_reads_and_writes_files(tmp_path: Path) -> None:
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(json.dumps({"id": "x", "title": "APT28 phishing"}) + "\n")
+    result = CliRunner().invoke(cli, ["classify", "-i", str(source), "-o", str(sink)])
+    assert result.exit_code == 0
+    assert json.loads(sink.read_text())["actors"] == ["APT28"]
+
+
+def test_lexicon_import_merges_misp_and_reports_conflicts(tmp_path: Path) -> None:
+    local = tmp_path / "lex"
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        [
+            "--lexicon-dir",
+            str(local),
+            "lexicon",
+            "import",
+            str(DATA / "lexicon" / "misp-threat-actor-sample.json"),
+            "--format",
+            "misp-galaxy",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 new groups, 2 new aliases, 1 conflicts" in result.stdout
+    assert "conflict: Conflicting Group" in result.stderr
+    entries = yaml.safe_load((local / "actors.local.yaml").read_text())["actors"]
+    assert {"name": "Example Panda", "aliases": ["EXAMPLE-GROUP-77"], "set": "china"} in entries
+    classified = runner.invoke(
+        cli,
+        ["--lexicon-dir", str(local), "classify"],
+        input=json.dumps(
+            {"id": "1", "title": "EXAMPLE-GROUP-77 strikes; Grizzly Steppe Sample Alias too"}
+        )
+        + "\n",
+    )
+    out = json.loads(classified.stdout)
+    assert out["actors"] == ["APT28", "Example Panda"] and out["actor_sets"] == ["china", "russia"]
+    assert out["lexicon_version"].endswith("+local")
+
+
+def test_lexicon_import_reads_attack_stix_and_skips_revoked(tmp_path: Path) -> None:
+    local = tmp_path / "lex"
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--lexicon-dir",
+            str(local),
+            "lexicon",
+            "import",
+            str(DATA / "lexicon" / "attack-intrusion-sets-sample.json"),
+            "--format",
+            "attack-stix",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    entries = yaml.safe_load((local / "actors.local.yaml").read_text())["actors"]
+    assert entries == [{"name": "Kimsuky", "aliases": ["Example Velvet Alias"]}]
