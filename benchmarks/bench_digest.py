@@ -131,7 +131,7 @@ def main() -> None:
     )
     print(
         f"  {took:.1f} s: {run.sent / took:,.0f} messages/s (build, queue and SMTP, "
-        f"one connection per message)"
+        f"one SMTP connection per 100 messages)"
     )
     print(f"  peak RSS {peak / 1024:.0f} MB (was {before / 1024:.0f} MB before the run)")
 

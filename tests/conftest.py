@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+from aiosmtpd.controller import Controller
 
+from helpers import Sink, free_port
 from threatbrief import store
 
 DATA = Path(__file__).parent / "data"
@@ -84,3 +86,13 @@ def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
 @pytest.fixture(scope="session")
 def httpserver_listen_address() -> tuple[str, int]:
     return ("127.0.0.1", 0)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Sink, int]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 and an ephemeral port, and what it received."""
+    sink, port = Sink(), free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()

@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Small builders shared by tests: RSS bodies and configs that point at a loopback server."""
+"""Small parts shared by tests: RSS bodies, configs that point at a loopback server, and an
+SMTP sink for aiosmtpd."""
 
 from __future__ import annotations
 
+import email
+import socket
+from email.policy import default
+from typing import Any
 from xml.sax.saxutils import escape
 
 from threatbrief.config import Config, parse_config
@@ -40,3 +45,41 @@ def local_config(urls: dict[str, str], **defaults: object) -> Config:
         },
         "test.yaml",
     )
+
+
+class Sink:
+    """Collects messages; can refuse one recipient (550) or defer the first DATA (421)."""
+
+    def __init__(self, refuse: str = "", defer_first: int = 0, drop: str = "") -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse = refuse
+        self.defer = defer_first
+        self.drop = drop  # accept this recipient's first message, then hang up before replying
+        self.sessions: set[int] = set()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        if address == self.refuse:
+            return "550 5.1.1 no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.defer:
+            self.defer -= 1
+            return "421 4.3.2 try again later"
+        msg = email.message_from_bytes(envelope.content, policy=default)
+        self.messages.append(msg)  # type: ignore[arg-type]
+        self.sessions.add(id(session))
+        if self.drop in envelope.rcpt_tos:
+            self.drop = ""
+            server.transport.close()
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -4,11 +4,8 @@
 from __future__ import annotations
 
 import email
-import socket
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.policy import default
 from pathlib import Path
 from typing import Any
 
@@ -19,55 +16,14 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from helpers import local_config, rss
+from helpers import Sink, free_port, local_config, rss
 from threatbrief import pipeline, store
 from threatbrief.cli import cli
 from threatbrief.errors import UsageError
-from threatbrief.mail import DeliveryError, SmtpSettings, smtp_settings
+from threatbrief.mail import DeliveryError, SmtpSession, SmtpSettings, smtp_settings
 
 NOW = datetime(2025, 3, 12, 7, 0, tzinfo=UTC)
 FETCHED = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # inside a new subscriber's first week
-
-
-class Sink:
-    """Collects messages; can refuse one recipient (550) or defer the first DATA (421)."""
-
-    def __init__(self, refuse: str = "", defer_first: int = 0) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-        self.refuse = refuse
-        self.defer = defer_first
-
-    async def handle_RCPT(
-        self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:
-        if address == self.refuse:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.defer:
-            self.defer -= 1
-            return "421 4.3.2 try again later"
-        msg = email.message_from_bytes(envelope.content, policy=default)
-        self.messages.append(msg)  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
 
 
 def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config:
@@ -170,6 +126,40 @@ def test_concurrent_digest_runs_send_each_message_once(
     assert db.execute("select count(*), min(state) from outbox").fetchone() == (2, "sent")
 
 
+def test_connection_dropped_after_data_repeats_only_that_message(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
+) -> None:
+    """The server keeps the message but the reply never comes: the client cannot know, so it
+    sends that one again, with the same Message-ID, and the rest go once each."""
+    sink, port = smtp
+    sink.drop = "kp@cert.example"
+    config = _setup(httpserver, db)
+    run = _send(config, db, tmp_path, _settings(port))
+    assert run.sent == 2 and not run.failed
+    received = sorted((m["To"], m["Message-ID"]) for m in sink.messages)
+    assert [to for to, _ in received] == ["kp@cert.example", "kp@cert.example", "ru@cert.example"]
+    assert received[0][1] == received[1][1]
+    assert db.execute("select state, attempts from outbox order by email").fetchall() == [
+        ("sent", 1),
+        ("sent", 1),
+    ]
+
+
+def test_one_connection_carries_many_messages(
+    db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
+) -> None:
+    sink, port = smtp
+    settings = _settings(port)
+    with SmtpSession(settings, per_connection=3) as session:
+        for n in range(7):
+            msg = email.message.EmailMessage()
+            msg["From"], msg["To"], msg["Subject"] = "tb@cert.example", f"u{n}@x.example", "hi"
+            msg.set_content("body")
+            session.send(msg)
+    assert [m["To"] for m in sink.messages] == [f"u{n}@x.example" for n in range(7)]
+    assert len(sink.sessions) == 3  # renewed after every third message
+
+
 def test_4xx_is_retried_and_5xx_fails_only_that_recipient(
     httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, smtp: tuple[Sink, int]
 ) -> None:
@@ -190,7 +180,7 @@ def test_server_down_keeps_the_outbox_and_the_next_run_sends(
 ) -> None:
     sink, port = smtp
     config = _setup(httpserver, db)
-    down = _send(config, db, tmp_path, _settings(_free_port()), retries=1)
+    down = _send(config, db, tmp_path, _settings(free_port()), retries=1)
     assert down.deferred == 2 and down.sent == 0
     up = _send(config, db, tmp_path, _settings(port))
     assert up.sent == 2 and len(sink.messages) == 2
@@ -207,7 +197,7 @@ def test_wrong_credentials_are_a_permanent_failure(
         ok = isinstance(data, LoginPassword) and data.password == b"right"
         return AuthResult(success=ok, handled=False)
 
-    port = _free_port()
+    port = free_port()
     controller = Controller(
         Sink(), hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
     )

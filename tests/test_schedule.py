@@ -20,7 +20,7 @@ import yaml
 from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 
-from test_mail import Sink, _free_port
+from helpers import Sink, free_port
 from threatbrief import pipeline, store
 from threatbrief.config import parse_config
 from threatbrief.errors import ConfigError, UsageError
@@ -66,8 +66,11 @@ def test_jobs_and_their_next_fire_times() -> None:
     assert weekly == datetime(2026, 11, 30, 6, 30, tzinfo=tallinn)
     brief = jobs["brief:monthly-ee-jp"].trigger.get_next_fire_time(None, NOW)
     assert brief == datetime(2026, 12, 1, 6, 0, tzinfo=tallinn)
-    fetch = jobs["fetch:a"].trigger.get_next_fire_time(None, NOW)
-    assert NOW < fetch <= NOW + timedelta(hours=2, minutes=5)
+    fetch = jobs["fetch:a"]
+    assert fetch.max_instances == 1 and fetch.next_run_time == NOW  # first fetch at start
+    due = NOW + timedelta(hours=2)  # its interval; jitter spreads feeds over up to 5 minutes
+    fires = {fetch.trigger.get_next_fire_time(NOW, NOW) for _ in range(20)}
+    assert all(due <= t <= due + timedelta(minutes=5) for t in fires) and len(fires) > 1
 
 
 def test_tokyo_and_tallinn_schedules_differ_by_their_offset() -> None:
@@ -111,7 +114,7 @@ def test_threatbrief_run_end_to_end(tmp_path: Path, httpserver: HTTPServer) -> N
         f"Estonian ministries</title><link>https://x.example/1</link><guid>1</guid>"
         f"<pubDate>{format_datetime(yesterday)}</pubDate></item></channel></rss>"
     )
-    sink, port = Sink(), _free_port()
+    sink, port = Sink(), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     config = tmp_path / "feeds.yaml"

@@ -8,14 +8,15 @@ one-sentence summary and its source links. An empty digest is marked empty and i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from .brief import SECTOR_NAMES, SET_NAMES, BriefItem, Story, cluster, first_sentence, make_story
 from .models import TLP, Period
 
-__all__ = ["DigestContext", "Subscriber", "build_digest"]
+__all__ = ["DigestContext", "Subscriber", "WindowStories", "build_digest"]
 
 # A digest is read in minutes: the best-ranked stories, then a count of the rest.
 MAX_STORIES = 30
@@ -76,11 +77,56 @@ class DigestContext:
 def _matches(item: BriefItem, sub: Subscriber) -> bool:
     if item.tlp > sub.tlp:
         return False
-    if sub.actor_sets and not set(sub.actor_sets) & set(item.actor_sets):
+    if sub.actor_sets and not any(a in sub.actor_sets for a in item.actor_sets):
         return False
-    if sub.sectors and not set(sub.sectors) & set(item.sectors):
+    if sub.sectors and not any(x in sub.sectors for x in item.sectors):
         return False
-    return not sub.partners or bool(set(sub.partners) & set(item.targets)) or bool(item.actor_sets)
+    return not sub.partners or any(t in sub.partners for t in item.targets) or bool(item.actor_sets)
+
+
+class WindowStories:
+    """The clustered items of one digest window, shared by every subscriber who has it.
+
+    Clustering runs once per window, and a story is ranked once per distinct (items kept,
+    partners): thousands of subscribers with overlapping filters mostly keep whole stories.
+    """
+
+    def __init__(self, groups: Sequence[Sequence[BriefItem]]) -> None:
+        self.groups = [list(g) for g in groups]
+        self._memo: dict[tuple[int, tuple[str, ...], tuple[str, ...]], Story] = {}
+        # which groups hold an item of each actor set and sector: most subscribers filter on
+        # one of them, so only those groups need checking item by item
+        self._by_set: dict[str, set[int]] = defaultdict(set)
+        self._by_sector: dict[str, set[int]] = defaultdict(set)
+        for n, group in enumerate(self.groups):
+            for item in group:
+                for a in item.actor_sets:
+                    self._by_set[a].add(n)
+                for x in item.sectors:
+                    self._by_sector[x].add(n)
+
+    def _candidates(self, sub: Subscriber) -> Iterable[int]:
+        if sub.actor_sets:
+            return sorted(set().union(*(self._by_set.get(a, ()) for a in sub.actor_sets)))
+        if sub.sectors:
+            return sorted(set().union(*(self._by_sector.get(x, ()) for x in sub.sectors)))
+        return range(len(self.groups))
+
+    def stories(self, sub: Subscriber) -> list[Story]:
+        """The subscriber's stories, best first: only their items, ranked for their partners."""
+        found = []
+        for n in self._candidates(sub):
+            group = self.groups[n]
+            kept = [i for i in group if _matches(i, sub)]
+            if not kept:
+                continue
+            whole = len(kept) == len(group)
+            key = (n, () if whole else tuple(i.id for i in kept), sub.partners)
+            story = self._memo.get(key)
+            if story is None:
+                story = self._memo[key] = make_story(kept, sub.partners)
+            found.append(story)
+        return sorted(found, key=lambda s: (-s.score, s.title))
 
 
 def build_digest(
@@ -90,18 +136,15 @@ def build_digest(
     now: datetime,
     organisation: str = "threatbrief",
     unsubscribe_url: str = "",
-    groups: Sequence[Sequence[BriefItem]] | None = None,
+    window: WindowStories | None = None,
 ) -> DigestContext:
     """The digest of `items` for one subscriber; TLP above their clearance is dropped here too,
-    as a second line behind the query."""
-    if groups is None:  # clustering is per window: callers with many subscribers pass it in
-        groups = cluster(list(items))
-    kept = [[i for i in g if _matches(i, subscriber)] for g in groups]
-    chosen = [i for g in kept for i in g]
-    stories = sorted(
-        (make_story(g, subscriber.partners) for g in kept if g),
-        key=lambda s: (-s.score, s.title),
-    )
+    as a second line behind the query. Callers with many subscribers pass the clustered
+    `window` instead of `items`."""
+    if window is None:
+        window = WindowStories(cluster(list(items)))
+    stories = window.stories(subscriber)
+    chosen = [i for s in stories for i in s.items]
     listed = []
     for s in stories[:MAX_STORIES]:
         labels = (

@@ -2,24 +2,27 @@
 """SMTP delivery with certificate checks, retries on 4xx and per-recipient failure on 5xx.
 
 Settings come from feeds.yaml's `mail:` or the THREATBRIEF_SMTP_* environment variables;
-plain SMTP (`security: none`) is allowed only to a loopback host. Each message goes in its own
-SMTP transaction, so one refused recipient never stops the others.
+plain SMTP (`security: none`) is allowed only to a loopback host. One connection carries many
+messages, each in its own SMTP transaction, so one refused recipient never stops the others.
 """
 
 from __future__ import annotations
 
+import email.policy
+import functools
 import ipaddress
 import smtplib
 import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.utils import getaddresses
 from typing import Any
 
 from .errors import ThreatbriefError
 
-__all__ = ["DeliveryError", "SmtpSettings", "send_message", "smtp_settings"]
+__all__ = ["DeliveryError", "SmtpSession", "SmtpSettings", "send_message", "smtp_settings"]
 
 
 class DeliveryError(ThreatbriefError):
@@ -90,14 +93,132 @@ def smtp_settings(mail: Any, environ: Mapping[str, str]) -> SmtpSettings | None:
     )
 
 
-def _connect(s: SmtpSettings) -> smtplib.SMTP:
-    context = ssl.create_default_context()
-    if s.security == "ssl":
-        return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
-    client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-    if s.security == "starttls":
-        client.starttls(context=context)
-    return client
+def envelope(msg: Message) -> tuple[str, list[str]]:
+    """The SMTP envelope of a message: its From address and its To and Cc addresses."""
+    sender = getaddresses(msg.get_all("From", []))
+    recipients = getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []))
+    return (sender[0][1] if sender else ""), [a for _, a in recipients if a]
+
+
+@functools.lru_cache(maxsize=1)
+def _tls_context() -> ssl.SSLContext:
+    """The system's trust store with hostname checks; loaded once, as loading costs ~20 ms."""
+    return ssl.create_default_context()
+
+
+class SmtpSession:
+    """One SMTP connection reused for many messages, as a context manager.
+
+    Each message is its own SMTP transaction, so a refused recipient never stops the others.
+    4xx replies and dropped connections are retried with backoff on a fresh connection; the
+    connection is also renewed every `per_connection` messages, as servers limit them.
+    """
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        *,
+        retries: int = 3,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+        per_connection: int = 100,
+    ) -> None:
+        self.settings = settings
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self.per_connection = per_connection
+        self._client: smtplib.SMTP | None = None
+        self._count = 0
+
+    def __enter__(self) -> SmtpSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """QUIT politely if the connection is alive; never raises."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):
+            client.close()
+
+    def _ready(self) -> smtplib.SMTP:
+        if self._client is not None and self._count < self.per_connection:
+            return self._client
+        self.close()
+        s = self.settings
+        if s.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=_tls_context()
+            )
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        try:
+            if s.security == "starttls":
+                client.starttls(context=_tls_context())
+            if s.user:
+                client.login(s.user, s.password)
+        except BaseException:
+            client.close()
+            raise
+        self._client, self._count = client, 0
+        return client
+
+    def send(self, msg: EmailMessage) -> None:
+        """Send one message to its To and Cc addresses, from its From address.
+
+        Raises:
+            DeliveryError: permanent (5xx, authentication, certificate) or after the last retry.
+        """
+        sender, recipients = envelope(msg)
+        self.send_bytes(sender, recipients, msg.as_bytes(policy=email.policy.SMTP))
+
+    def send_bytes(self, sender: str, recipients: list[str], data: bytes) -> None:
+        """Send a message already serialised with `policy.SMTP` (as the outbox stores it).
+
+        Raises:
+            DeliveryError: permanent (5xx, authentication, certificate) or after the last retry.
+        """
+        for attempt in range(self.retries + 1):
+            try:
+                self._ready().sendmail(sender, recipients, data)
+                self._count += 1
+                return
+            except smtplib.SMTPAuthenticationError as exc:
+                self.close()
+                raise DeliveryError(
+                    f"SMTP authentication failed: {exc.smtp_code} {_text(exc.smtp_error)}",
+                    permanent=True,
+                ) from exc
+            except ssl.SSLCertVerificationError as exc:
+                self.close()
+                raise DeliveryError(
+                    f"the SMTP server's certificate is not trusted: {exc.verify_message}",
+                    permanent=True,
+                ) from exc
+            except smtplib.SMTPRecipientsRefused as exc:  # smtplib has reset the transaction
+                code, text = next(iter(exc.recipients.values()))
+                error = DeliveryError(
+                    f"recipient refused: {code} {_text(text)}", permanent=code >= 500
+                )
+            except smtplib.SMTPResponseException as exc:
+                self.close()
+                error = DeliveryError(
+                    f"SMTP error {exc.smtp_code}: {_text(exc.smtp_error)}",
+                    permanent=exc.smtp_code >= 500,
+                )
+            except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+                self.close()
+                error = DeliveryError(f"SMTP connection failed: {exc}", permanent=False)
+            if error.permanent or attempt == self.retries:
+                raise error
+            self.sleep(self.backoff * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 def send_message(
@@ -108,33 +229,10 @@ def send_message(
     backoff: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
-    """Send one message; 4xx replies and dropped connections are retried with backoff.
+    """Send one message on its own connection (see `SmtpSession` for many).
 
     Raises:
-        DeliveryError: permanent (5xx, authentication) or after the last retry.
+        DeliveryError: permanent (5xx, authentication, certificate) or after the last retry.
     """
-    for attempt in range(retries + 1):
-        try:
-            with _connect(settings) as client:
-                if settings.user:
-                    client.login(settings.user, settings.password)
-                client.send_message(msg)
-                return
-        except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(
-                f"SMTP authentication failed: {exc.smtp_code} {_text(exc.smtp_error)}",
-                permanent=True,
-            ) from exc
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            error = DeliveryError(f"recipient refused: {code} {_text(text)}", permanent=code >= 500)
-        except smtplib.SMTPResponseException as exc:
-            error = DeliveryError(
-                f"SMTP error {exc.smtp_code}: {_text(exc.smtp_error)}",
-                permanent=exc.smtp_code >= 500,
-            )
-        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            error = DeliveryError(f"SMTP connection failed: {exc}", permanent=False)
-        if error.permanent or attempt == retries:
-            raise error
-        sleep(backoff * 2**attempt)
+    with SmtpSession(settings, retries=retries, backoff=backoff, sleep=sleep) as session:
+        session.send(msg)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
+import email.parser
 import email.policy
 import fcntl
 import functools
@@ -38,10 +39,10 @@ from ._lexicon import actor_states
 from .brief import SECTOR_NAMES, BriefItem, build_brief, cluster
 from .config import Config, load_config
 from .deliver import build_message, message_id, write_eml
-from .digest import Subscriber, build_digest
+from .digest import Subscriber, WindowStories, build_digest
 from .errors import FetchError, ParseError, ThreatbriefError, UsageError
 from .fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
-from .mail import DeliveryError, SmtpSettings, send_message, smtp_settings
+from .mail import DeliveryError, SmtpSession, SmtpSettings, envelope, smtp_settings
 from .models import TLP, Feed, FetchResult, ParsedFeed, Period
 from .parse import parse_feed
 from .render import render_brief, render_digest
@@ -551,7 +552,7 @@ def _digest_message(
     now: datetime,
     template_dir: Path | None = None,
     by_change: bool = False,
-    cache: dict[tuple[datetime, datetime, TLP], list[list[BriefItem]]] | None = None,
+    cache: dict[tuple[datetime, datetime, TLP], WindowStories] | None = None,
 ) -> EmailMessage | None:
     """The digest email for one subscriber and period, or None when there is nothing to send.
 
@@ -560,19 +561,19 @@ def _digest_message(
     """
     clearance = min(subscriber.tlp, TLP.AMBER_STRICT)
     key = (period.start, period.end, clearance)
-    groups = cache.get(key) if cache is not None else None
-    if groups is None:
+    window = cache.get(key) if cache is not None else None
+    if window is None:
         rows = store.period_items(db, period.start, period.end, clearance, by_change=by_change)
-        groups = cluster(_brief_items(config, rows))
+        window = WindowStories(cluster(_brief_items(config, rows)))
         if cache is not None:
-            cache[key] = groups
+            cache[key] = window
     # One-click unsubscribe by mail: the subscriber's token in the subject identifies them.
     unsubscribe = (
         f"mailto:{config.mail.sender}?subject=unsubscribe%20{subscriber.token}"
         if subscriber.token
         else ""
     )
-    ctx = build_digest([], subscriber, period, now, config.organisation, unsubscribe, groups=groups)
+    ctx = build_digest([], subscriber, period, now, config.organisation, unsubscribe, window=window)
     if ctx.empty:
         return None
     text, html = render_digest(ctx, template_dir)
@@ -643,7 +644,7 @@ def add_subscriber(
         address = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise UsageError(f"invalid email address {email!r}: {exc}") from exc
-    existing = {r["email"]: r for r in store.subscribers(db)}
+    existing = {r["email"]: r for r in store.subscribers(db, address)}
     if update and address not in existing:
         raise UsageError(f"no subscriber {address}")
     if not update and address in existing:
@@ -760,7 +761,7 @@ def _run_digests(
     cadence: str | None,
 ) -> DigestRun:
     run = DigestRun()
-    cache: dict[tuple[datetime, datetime, TLP], list[list[BriefItem]]] = {}
+    cache: dict[tuple[datetime, datetime, TLP], WindowStories] = {}
     for row in store.subscribers(db):
         if cadence is not None and row["cadence"] != cadence:
             continue
@@ -784,34 +785,59 @@ def _run_digests(
                 now=now,
             ):
                 run.queued += 1
-    deliver = send and settings is not None
-    for item in store.outbox_rows(db, ("pending", "sending")):
-        parsed = email.message_from_bytes(item["message"], policy=email.policy.SMTP)
-        assert isinstance(parsed, EmailMessage)
-        if not deliver:
-            path = write_eml(outbox, f"digest-{item['id']:06d}", parsed)
+    if send and settings is not None:
+        _deliver(db, settings, run, now=now, retries=retries, backoff=backoff)
+    else:
+        for row in store.outbox_rows(db, ("pending", "sending")):
+            path = write_eml(outbox, f"digest-{row['id']:06d}", _outbox_message(db, row["id"]))
             with store.feed_transaction(db):
-                store.set_outbox_state(db, item["id"], "written", now, path=str(path))
+                store.set_outbox_state(db, row["id"], "written", now, path=str(path))
             run.written.append(path)
-            continue
-        assert settings is not None
-        with store.feed_transaction(db):
-            store.set_outbox_state(db, item["id"], "sending", now, attempt=True)
-        try:
-            send_message(settings, parsed, retries=retries, backoff=backoff)
-        except DeliveryError as exc:
-            state = "failed" if exc.permanent else "pending"
-            with store.feed_transaction(db):
-                store.set_outbox_state(db, item["id"], state, now, error=str(exc))
-            if exc.permanent:
-                run.failed.append(f"{item['email']}: {exc}")
-            else:
-                run.deferred += 1
-            continue
-        with store.feed_transaction(db):
-            store.set_outbox_state(db, item["id"], "sent", now)
-        run.sent += 1
     return run
+
+
+_HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+
+
+def _outbox_message(db: sqlite_utils.Database, row_id: int) -> EmailMessage:
+    parsed = email.message_from_bytes(store.outbox_message(db, row_id), policy=email.policy.SMTP)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _deliver(
+    db: sqlite_utils.Database,
+    settings: SmtpSettings,
+    run: DigestRun,
+    *,
+    now: datetime,
+    retries: int,
+    backoff: float,
+) -> None:
+    """Send the outbox over one reused connection. A row is committed as `sending` before its
+    SMTP transaction, so a crash repeats at most that message, with the same Message-ID. When
+    the server stays unreachable after the retries, the rest wait for the next run."""
+    rows = store.outbox_rows(db, ("pending", "sending"))
+    with SmtpSession(settings, retries=retries, backoff=backoff) as session:
+        for n, row in enumerate(rows):
+            data = store.outbox_message(db, row["id"])
+            sender, recipients = envelope(_HEADERS.parsebytes(data, headersonly=True))
+            with store.feed_transaction(db):
+                store.set_outbox_state(db, row["id"], "sending", now, attempt=True)
+            try:
+                session.send_bytes(sender, recipients, data)
+            except DeliveryError as exc:
+                state = "failed" if exc.permanent else "pending"
+                with store.feed_transaction(db):
+                    store.set_outbox_state(db, row["id"], state, now, error=str(exc))
+                if exc.permanent:
+                    run.failed.append(f"{row['email']}: {exc}")
+                    continue
+                run.deferred += len(rows) - n
+                return
+            with store.feed_transaction(db):
+                store.set_outbox_state(db, row["id"], "sent", now)
+            run.sent += 1
 
 
 # ------------------------------------------------------------------ scheduled jobs

@@ -11,6 +11,7 @@ through WeasyPrint with a URL fetcher that fetches nothing.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import shutil
@@ -44,7 +45,10 @@ def _md(value: object) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;")
 
 
+@functools.lru_cache(maxsize=8)
 def _environment(template_dir: Path | None) -> jinja2.Environment:
+    """One environment per template folder, so each template is compiled once per process;
+    Jinja2 still reloads a template whose file changed."""
     packaged = jinja2.FileSystemLoader([str(p) for p in PACKAGED if p.exists()])
     loaders: list[jinja2.BaseLoader] = []
     if template_dir is not None:

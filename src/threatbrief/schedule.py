@@ -59,6 +59,7 @@ def build_scheduler(
             IntervalTrigger(seconds=seconds, jitter=min(300, seconds / 10)),
             id=f"fetch:{feed.id}",
             replace_existing=True,
+            max_instances=1,  # a slow feed's next run waits; it never overlaps itself
             next_run_time=start,
             args=[config_path, db_path, feed.id, lexicon_dir],
         )

@@ -825,11 +825,13 @@ def save_subscriber(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
     _table(db, "subscribers").upsert(row, pk="email")
 
 
-def subscribers(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Every subscriber with the state of their newest digest."""
+def subscribers(db: sqlite_utils.Database, email: str | None = None) -> list[dict[str, Any]]:
+    """Every subscriber (or the one with `email`) with the state of their newest digest."""
     cursor = db.execute(
         "select s.*, (select state from outbox o where o.email = s.email "
-        "order by period_end desc limit 1) as last_state from subscribers s order by email"
+        "order by period_end desc limit 1) as last_state from subscribers s "
+        "where ? is null or s.email = ? order by email",
+        [email, email],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
@@ -861,15 +863,20 @@ def queue_message(
 
 
 def outbox_rows(db: sqlite_utils.Database, states: Sequence[str]) -> list[dict[str, Any]]:
-    """Outbox rows in the given states, oldest first."""
+    """Outbox rows in the given states, oldest first, without the message (`outbox_message`)."""
     marks = ",".join("?" * len(states))
     cursor = db.execute(
-        f"select id, email, message_id, state, attempts, message from outbox "
+        f"select id, email, message_id, state, attempts from outbox "
         f"where state in ({marks}) order by id",
         list(states),
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def outbox_message(db: sqlite_utils.Database, row_id: int) -> bytes:
+    """The stored message of one outbox row."""
+    return bytes(db.execute("select message from outbox where id = ?", [row_id]).fetchone()[0])
 
 
 def set_outbox_state(
