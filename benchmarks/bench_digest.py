@@ -19,7 +19,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from threatbrief import pipeline, store
+from threatbrief import outbox, store
 from threatbrief.config import parse_config
 from threatbrief.mail import SmtpSettings
 
@@ -79,7 +79,7 @@ def fill(db_path: Path, items: int, subscribers: int) -> None:
             tags,
         )
         for n in range(subscribers):
-            pipeline.add_subscriber(
+            outbox.add_subscriber(
                 db,
                 f"user{n}@partner.example",
                 actor_sets=rng.sample(SETS, rng.randint(1, 2)),
@@ -111,7 +111,7 @@ def main() -> None:
             db = store.open_db(db_path)
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             t0 = time.perf_counter()
-            run = pipeline.run_digests(
+            run = outbox.run_digests(
                 config,
                 db,
                 now=NOW,

@@ -27,7 +27,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from helpers import Sink
-from threatbrief import pipeline, store
+from threatbrief import outbox, store
 
 KILLS_PER_SERIES = 10
 FEEDS = 6
@@ -146,7 +146,7 @@ def test_kill_9_during_fetch_and_digest(
     handle = store.open_db(db)
     sets = ["russia", "north-korea", "china", "iran"]
     for n in range(SUBSCRIBERS):
-        pipeline.add_subscriber(
+        outbox.add_subscriber(
             handle,
             f"user{n}@partner.example",
             actor_sets=[sets[n % 4]],
@@ -163,10 +163,10 @@ def test_kill_9_during_fetch_and_digest(
     _finish(digest)
     _integrity(db)
     with sqlite3.connect(db) as conn:
-        outbox = conn.execute("select email, message_id, state from outbox").fetchall()
-    assert len(outbox) == SUBSCRIBERS and {s for _, _, s in outbox} == {"sent"}
+        sent_rows = conn.execute("select email, message_id, state from outbox").fetchall()
+    assert len(sent_rows) == SUBSCRIBERS and {s for _, _, s in sent_rows} == {"sent"}
     received = Counter(m["Message-ID"] for m in sink.messages)
-    assert set(received) == {mid for _, mid, _ in outbox}
+    assert set(received) == {mid for _, mid, _ in sent_rows}
     repeats = sum(c - 1 for c in received.values())
     assert repeats <= kills, (repeats, kills)
     assert kills >= 1, "no kill landed while digests were running"

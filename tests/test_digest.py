@@ -12,7 +12,7 @@ import sqlite_utils
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
-from threatbrief import pipeline
+from threatbrief import outbox, pipeline
 from threatbrief.deliver import message_id
 from threatbrief.digest import Subscriber
 from threatbrief.models import TLP, Period
@@ -60,7 +60,7 @@ def test_digest_eml_has_both_parts_and_safe_headers(
     httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
 ) -> None:
     config = _load(httpserver, db)
-    path = pipeline.write_digest(config, db, SUB, MARCH, tmp_path / "outbox", clock=lambda: NOW)
+    path = outbox.write_digest(config, db, SUB, MARCH, tmp_path / "outbox", clock=lambda: NOW)
     assert path is not None
     msg = _read(path)
     assert msg["To"] == "analyst@cert.example" and msg["Bcc"] is None
@@ -78,10 +78,10 @@ def test_amber_never_reaches_a_clear_subscriber(
     httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
 ) -> None:
     config = _load(httpserver, db)
-    path = pipeline.write_digest(config, db, SUB, MARCH, tmp_path / "out", clock=lambda: NOW)
+    path = outbox.write_digest(config, db, SUB, MARCH, tmp_path / "out", clock=lambda: NOW)
     assert path is not None and b"CANARY-AMBER" not in path.read_bytes()
     amber = Subscriber(email="amber@cert.example", actor_sets=("north-korea",), tlp=TLP.AMBER)
-    path2 = pipeline.write_digest(config, db, amber, MARCH, tmp_path / "out", clock=lambda: NOW)
+    path2 = outbox.write_digest(config, db, amber, MARCH, tmp_path / "out", clock=lambda: NOW)
     assert path2 is not None and "CANARY-AMBER" in _read(path2).get_body(("plain",)).get_content()
     assert _read(path2)["Subject"].endswith("[TLP:AMBER]")
 
@@ -92,7 +92,6 @@ def test_empty_digest_is_not_written(
     config = _load(httpserver, db)
     nobody = Subscriber(email="iran@cert.example", actor_sets=("iran",))
     assert (
-        pipeline.write_digest(config, db, nobody, MARCH, tmp_path / "out", clock=lambda: NOW)
-        is None
+        outbox.write_digest(config, db, nobody, MARCH, tmp_path / "out", clock=lambda: NOW) is None
     )
     assert not (tmp_path / "out").exists()

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import Sink, free_port, local_config, rss
-from threatbrief import pipeline, store
+from threatbrief import outbox, pipeline, store
 from threatbrief.cli import cli
 from threatbrief.errors import UsageError
 from threatbrief.mail import DeliveryError, SmtpSession, SmtpSettings, smtp_settings
@@ -41,7 +41,7 @@ def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config
         ("kp@cert.example", ["north-korea"]),
         ("cn@cert.example", ["china"]),
     ):
-        pipeline.add_subscriber(db, address, actor_sets=sets, now=NOW)
+        outbox.add_subscriber(db, address, actor_sets=sets, now=NOW)
     return config
 
 
@@ -55,9 +55,9 @@ def _send(
     tmp_path: Path,
     settings: SmtpSettings,
     **kw: Any,
-) -> pipeline.DigestRun:
+) -> outbox.DigestRun:
     """One `threatbrief digest --send` at NOW, with fast retries."""
-    return pipeline.run_digests(
+    return outbox.run_digests(
         config,
         db,
         now=NOW,
@@ -215,7 +215,7 @@ def test_without_send_digests_are_written_as_eml(
     httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
 ) -> None:
     config = _setup(httpserver, db)
-    run = pipeline.run_digests(
+    run = outbox.run_digests(
         config, db, now=NOW, send=False, settings=None, outbox=tmp_path / "outbox"
     )
     assert len(run.written) == 2 and all(p.suffix == ".eml" for p in run.written)
@@ -239,7 +239,7 @@ def test_subscriber_validation(
     db: sqlite_utils.Database, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(UsageError, match=message):
-        pipeline.add_subscriber(db, now=NOW, **kwargs)
+        outbox.add_subscriber(db, now=NOW, **kwargs)
 
 
 def test_plain_smtp_only_to_loopback() -> None:

@@ -21,8 +21,8 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 
 from helpers import Sink, free_port
-from threatbrief import pipeline, store
-from threatbrief.config import parse_config
+from threatbrief import jobs, outbox, pipeline, store
+from threatbrief.config import load_config, parse_config
 from threatbrief.errors import ConfigError, UsageError
 from threatbrief.schedule import build_scheduler
 
@@ -98,11 +98,11 @@ def test_bad_cron_fails_at_load_time(cron: str, message: str) -> None:
 
 def test_second_run_on_the_same_database_refuses(tmp_path: Path) -> None:
     db = str(tmp_path / "t.db")
-    with pipeline.run_lock(db):
+    with jobs.run_lock(db):
         with pytest.raises(UsageError, match="another `threatbrief run` is already using"):
-            with pipeline.run_lock(db):
+            with jobs.run_lock(db):
                 pass
-    with pipeline.run_lock(db):  # released on exit
+    with jobs.run_lock(db):  # released on exit
         pass
 
 
@@ -135,11 +135,11 @@ def test_threatbrief_run_end_to_end(tmp_path: Path, httpserver: HTTPServer) -> N
     )
     db_path = tmp_path / "t.db"
     db = store.open_db(db_path)
-    pipeline.add_subscriber(
+    outbox.add_subscriber(
         db, "liaison@cert.example", actor_sets=["russia"], cadence="daily", now=datetime.now(UTC)
     )
     # a first fetch before `run`: the digest catch-up at start then has an item to send
-    outcomes = pipeline.run_fetch(pipeline.load_config(config), db)
+    outcomes = pipeline.run_fetch(load_config(config), db)
     assert [o.new for o in outcomes] == [1], outcomes
     db.close()
     env = {k: v for k, v in os.environ.items() if not k.startswith("THREATBRIEF_")}
@@ -169,8 +169,8 @@ def test_threatbrief_run_end_to_end(tmp_path: Path, httpserver: HTTPServer) -> N
     assert proc.returncode == 0, err
     assert second.returncode == 2 and "already using" in second.stderr
     with sqlite3.connect(db_path) as conn:
-        outbox = conn.execute("select state, last_error from outbox").fetchall()
-    assert [m["To"] for m in sink.messages] == ["liaison@cert.example"], (outbox, err[-1500:])
+        sent_rows = conn.execute("select state, last_error from outbox").fetchall()
+    assert [m["To"] for m in sink.messages] == ["liaison@cert.example"], (sent_rows, err[-1500:])
     assert "job=fetch:f outcome=ok" in err
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("pragma integrity_check").fetchone() == ("ok",)

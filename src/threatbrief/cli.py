@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from . import __version__, pipeline, store
+from . import __version__, jobs, outbox, pipeline, store
 from .classify import classify_stream
 from .config import Config, load_config
 from .demo import run_demo
@@ -601,7 +601,7 @@ def _subscriber_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def _save_subscriber(state: _State, email: str, update: bool, **opts: str) -> None:
     with state.db() as db, store.feed_transaction(db):
-        sub = pipeline.add_subscriber(
+        sub = outbox.add_subscriber(
             db,
             email,
             name=opts["name"],
@@ -734,7 +734,7 @@ def digest(state: _State, send: bool, now_text: str | None) -> None:
     if send and settings is None:
         click.echo("No SMTP settings: writing .eml files to the outbox instead.", err=True)
     with state.db() as db:
-        run = pipeline.run_digests(
+        run = outbox.run_digests(
             config, db, now=now, send=send, settings=settings, outbox=Path(config.mail.outbox)
         )
     click.echo(
@@ -762,7 +762,7 @@ def run(state: _State) -> None:
         threatbrief -v run
     """
     config = state.config()
-    with pipeline.run_lock(state.db_path):
+    with jobs.run_lock(state.db_path):
         store.open_db(state.db_path).close()  # migrate once, before jobs open it
         scheduler = build_scheduler(
             config, state.config_path, state.db_path, str(state.lexicon_dir)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from . import pipeline, store
+from . import outbox, pipeline, store
 from ._localserver import serve_directory
 from .config import Config, load_config
 from .digest import Subscriber
@@ -67,7 +67,7 @@ def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -
                 continue
             report.files.append((f"brief ({fmt})", out))
         last_quarter = Period(period.end - timedelta(days=91), period.end)
-        digest = pipeline.write_digest(
+        digest = outbox.write_digest(
             config, db, SAMPLE_SUBSCRIBER, last_quarter, out_dir / "outbox"
         )
         if digest is not None:

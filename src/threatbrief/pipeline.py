@@ -8,11 +8,6 @@ recorded in `fetch_log` and in its health row, and never stops the others.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email
-import email.parser
-import email.policy
-import fcntl
 import functools
 import hashlib
 import json
@@ -20,32 +15,26 @@ import logging
 import multiprocessing
 import os
 import re
-import secrets
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from email_validator import EmailNotValidError, validate_email
 
 from . import store
 from ._lexicon import actor_states
-from .brief import SECTOR_NAMES, BriefItem, build_brief, cluster
-from .config import Config, load_config
-from .deliver import build_message, message_id, write_eml
-from .digest import Subscriber, WindowStories, build_digest
+from .brief import BriefItem, build_brief
+from .config import Config
 from .errors import FetchError, ParseError, ThreatbriefError, UsageError
 from .fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
-from .mail import DeliveryError, SmtpSession, SmtpSettings, envelope, smtp_settings
 from .models import TLP, Feed, FetchResult, ParsedFeed, Period
 from .parse import parse_feed
-from .render import render_brief, render_digest
+from .render import render_brief
 from .tag import Tagger
 
 __all__ = ["FeedOutcome", "run_fetch", "run_reparse", "run_retag", "select_feeds", "tag_items"]
@@ -416,7 +405,7 @@ def _shorthand(text: str, now: datetime) -> Period:
     raise ValueError(f"{text!r} is not a period; use 2026-10, 2026-W44 or last-30d")
 
 
-def _brief_items(config: Config, rows: Sequence[dict[str, Any]]) -> list[BriefItem]:
+def brief_items(config: Config, rows: Sequence[dict[str, Any]]) -> list[BriefItem]:
     feeds = {f.id: f for f in config.feeds}
     out = []
     for r in rows:
@@ -492,11 +481,11 @@ def run_brief(
     if not out.parent.exists():
         raise UsageError(f"output folder {out.parent} does not exist")
     rows = store.period_items(db, period.start, period.end, clearance)
-    items = [i for i in _brief_items(config, rows) if _keep(i, actors, sectors)]
+    items = [i for i in brief_items(config, rows) if _keep(i, actors, sectors)]
     prev_period = period.previous()
     previous = [
         i
-        for i in _brief_items(
+        for i in brief_items(
             config, store.period_items(db, prev_period.start, prev_period.end, clearance)
         )
         if _keep(i, actors, sectors)
@@ -542,394 +531,3 @@ def run_brief(
             items=len(items),
         )
     return BriefResult(out, fmt, len(items), ctx.tlp, digest)
-
-
-def _digest_message(
-    config: Config,
-    db: sqlite_utils.Database,
-    subscriber: Subscriber,
-    period: Period,
-    now: datetime,
-    template_dir: Path | None = None,
-    by_change: bool = False,
-    cache: dict[tuple[datetime, datetime, TLP], WindowStories] | None = None,
-) -> EmailMessage | None:
-    """The digest email for one subscriber and period, or None when there is nothing to send.
-
-    The clearance is applied in the store query; red never leaves by email. Subscribers who
-    share a window and a clearance share one query through `cache`.
-    """
-    clearance = min(subscriber.tlp, TLP.AMBER_STRICT)
-    key = (period.start, period.end, clearance)
-    window = cache.get(key) if cache is not None else None
-    if window is None:
-        rows = store.period_items(db, period.start, period.end, clearance, by_change=by_change)
-        window = WindowStories(cluster(_brief_items(config, rows)))
-        if cache is not None:
-            cache[key] = window
-    # One-click unsubscribe by mail: the subscriber's token in the subject identifies them.
-    unsubscribe = (
-        f"mailto:{config.mail.sender}?subject=unsubscribe%20{subscriber.token}"
-        if subscriber.token
-        else ""
-    )
-    ctx = build_digest([], subscriber, period, now, config.organisation, unsubscribe, window=window)
-    if ctx.empty:
-        return None
-    text, html = render_digest(ctx, template_dir)
-    period_key = f"{period.start.isoformat()}/{period.end.isoformat()}"
-    return build_message(
-        sender=config.mail.sender,
-        recipient=subscriber.email,
-        subject=ctx.subject,
-        text=text,
-        html=html,
-        msg_id=message_id(subscriber.email, period_key),
-        date_utc=now,
-        unsubscribe_url=ctx.unsubscribe_url,
-    )
-
-
-def _eml_name(email: str, period: Period) -> str:
-    return f"digest-{period.start:%Y%m%d}-{hashlib.sha256(email.encode()).hexdigest()[:8]}"
-
-
-def write_digest(
-    config: Config,
-    db: sqlite_utils.Database,
-    subscriber: Subscriber,
-    period: Period,
-    outbox: Path,
-    *,
-    clock: Clock = utc_now,
-    template_dir: Path | None = None,
-) -> Path | None:
-    """Render one subscriber's digest for a period into the outbox folder as an .eml file;
-    an empty digest writes nothing and returns None."""
-    msg = _digest_message(config, db, subscriber, period, clock(), template_dir)
-    if msg is None:
-        return None
-    return write_eml(outbox, _eml_name(subscriber.email, period), msg)
-
-
-CADENCES = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
-
-
-def digest_window(cadence: str, last_end: str | None, now: datetime) -> Period | None:
-    """What a subscriber has not seen yet: items stored since their last digest (or one
-    cadence back for a new subscriber) up to now; None when nothing can be new."""
-    start = datetime.fromisoformat(last_end) if last_end else now - CADENCES[cadence]
-    return Period(start, now) if now > start else None
-
-
-def add_subscriber(
-    db: sqlite_utils.Database,
-    email: str,
-    *,
-    name: str = "",
-    actor_sets: Sequence[str] = (),
-    sectors: Sequence[str] = (),
-    partners: Sequence[str] = (),
-    cadence: str = "weekly",
-    tlp: str = "clear",
-    now: datetime,
-    update: bool = False,
-) -> Subscriber:
-    """Validate and store a subscriber (add, or update an existing one).
-
-    Raises:
-        UsageError: invalid address, cadence, TLP, actor set, sector or partner code.
-    """
-    try:
-        address = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise UsageError(f"invalid email address {email!r}: {exc}") from exc
-    existing = {r["email"]: r for r in store.subscribers(db, address)}
-    if update and address not in existing:
-        raise UsageError(f"no subscriber {address}")
-    if not update and address in existing:
-        raise UsageError(f"{address} is already subscribed; use `subscribers update`")
-    if cadence not in CADENCES:
-        raise UsageError(f"cadence must be daily or weekly, not {cadence!r}")
-    try:
-        level = TLP.parse(tlp)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-    if level is TLP.RED:
-        raise UsageError(
-            "TLP:RED never leaves by email; choose clear, green, amber or amber+strict"
-        )
-    known_sets = set(actor_states().values()) - {""}
-    bad = (
-        [a for a in actor_sets if a not in known_sets]
-        + [x for x in sectors if x not in SECTOR_NAMES]
-        + [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
-    )
-    if bad:
-        raise UsageError(f"unknown actor set, sector or partner code: {', '.join(bad)}")
-    old = existing.get(address, {})
-    token = old.get("token") or secrets.token_urlsafe(18)
-    store.save_subscriber(
-        db,
-        {
-            "email": address,
-            "name": name or old.get("name") or "",
-            "actor_sets": ",".join(actor_sets),
-            "sectors": ",".join(sectors),
-            "partners": ",".join(partners),
-            "cadence": cadence,
-            "tlp": level.label,
-            "token": token,
-            "created_at": old.get("created_at") or now.isoformat(timespec="seconds"),
-            "last_digest_end": old.get("last_digest_end"),
-        },
-    )
-    return Subscriber(
-        address, name, tuple(actor_sets), tuple(sectors), tuple(partners), cadence, level, token
-    )
-
-
-def _subscriber(row: dict[str, Any]) -> Subscriber:
-    def split(v: str | None) -> tuple[str, ...]:
-        return tuple(x for x in (v or "").split(",") if x)
-
-    return Subscriber(
-        row["email"],
-        row["name"] or "",
-        split(row["actor_sets"]),
-        split(row["sectors"]),
-        split(row["partners"]),
-        row["cadence"],
-        store.item_tlp(row["tlp"]),
-        row["token"] or "",
-    )
-
-
-@dataclass
-class DigestRun:
-    """What one `threatbrief digest` did."""
-
-    queued: int = 0
-    empty: int = 0
-    sent: int = 0
-    written: list[Path] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-    deferred: int = 0
-
-
-def run_digests(
-    config: Config,
-    db: sqlite_utils.Database,
-    *,
-    now: datetime,
-    send: bool,
-    settings: SmtpSettings | None,
-    outbox: Path,
-    retries: int = 3,
-    backoff: float = 1.0,
-    cadence: str | None = None,
-) -> DigestRun:
-    """Queue each due subscriber's digest, then deliver the outbox: by SMTP with `send` and
-    settings, otherwise as .eml files. A message's row is committed as `sending` before the
-    SMTP transaction, so a crash repeats at most that message, with the same Message-ID.
-    Runs hold the database's `digests` lock, so two of them (a catch-up and a cron job, or
-    `digest --send` beside `run`) never build the same window or send the same row twice."""
-    with store.exclusive(db, "digests"):
-        return _run_digests(
-            config,
-            db,
-            now=now,
-            send=send,
-            settings=settings,
-            outbox=outbox,
-            retries=retries,
-            backoff=backoff,
-            cadence=cadence,
-        )
-
-
-def _run_digests(
-    config: Config,
-    db: sqlite_utils.Database,
-    *,
-    now: datetime,
-    send: bool,
-    settings: SmtpSettings | None,
-    outbox: Path,
-    retries: int,
-    backoff: float,
-    cadence: str | None,
-) -> DigestRun:
-    run = DigestRun()
-    cache: dict[tuple[datetime, datetime, TLP], WindowStories] = {}
-    for row in store.subscribers(db):
-        if cadence is not None and row["cadence"] != cadence:
-            continue
-        sub = _subscriber(row)
-        window = digest_window(sub.cadence, row["last_digest_end"], now)
-        if window is None:
-            continue
-        msg = _digest_message(config, db, sub, window, now, by_change=True, cache=cache)
-        with store.feed_transaction(db):
-            store.mark_digest_sent(db, sub.email, window.end)
-            if msg is None:
-                run.empty += 1
-                continue
-            if store.queue_message(
-                db,
-                email=sub.email,
-                start=window.start,
-                end=window.end,
-                message_id=str(msg["Message-ID"]),
-                message=msg.as_bytes(),
-                now=now,
-            ):
-                run.queued += 1
-    if send and settings is not None:
-        _deliver(db, settings, run, now=now, retries=retries, backoff=backoff)
-    else:
-        for row in store.outbox_rows(db, ("pending", "sending")):
-            path = write_eml(outbox, f"digest-{row['id']:06d}", _outbox_message(db, row["id"]))
-            with store.feed_transaction(db):
-                store.set_outbox_state(db, row["id"], "written", now, path=str(path))
-            run.written.append(path)
-    return run
-
-
-_HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
-
-
-def _outbox_message(db: sqlite_utils.Database, row_id: int) -> EmailMessage:
-    parsed = email.message_from_bytes(store.outbox_message(db, row_id), policy=email.policy.SMTP)
-    assert isinstance(parsed, EmailMessage)
-    return parsed
-
-
-def _deliver(
-    db: sqlite_utils.Database,
-    settings: SmtpSettings,
-    run: DigestRun,
-    *,
-    now: datetime,
-    retries: int,
-    backoff: float,
-) -> None:
-    """Send the outbox over one reused connection. A row is committed as `sending` before its
-    SMTP transaction, so a crash repeats at most that message, with the same Message-ID. When
-    the server stays unreachable after the retries, the rest wait for the next run."""
-    rows = store.outbox_rows(db, ("pending", "sending"))
-    with SmtpSession(settings, retries=retries, backoff=backoff) as session:
-        for n, row in enumerate(rows):
-            data = store.outbox_message(db, row["id"])
-            sender, recipients = envelope(_HEADERS.parsebytes(data, headersonly=True))
-            with store.feed_transaction(db):
-                store.set_outbox_state(db, row["id"], "sending", now, attempt=True)
-            try:
-                session.send_bytes(sender, recipients, data)
-            except DeliveryError as exc:
-                state = "failed" if exc.permanent else "pending"
-                with store.feed_transaction(db):
-                    store.set_outbox_state(db, row["id"], state, now, error=str(exc))
-                if exc.permanent:
-                    run.failed.append(f"{row['email']}: {exc}")
-                    continue
-                run.deferred += len(rows) - n
-                return
-            with store.feed_transaction(db):
-                store.set_outbox_state(db, row["id"], "sent", now)
-            run.sent += 1
-
-
-# ------------------------------------------------------------------ scheduled jobs
-# The scheduler passes ids and paths, never open connections: each job opens its own database
-# in its own thread, and reads the configuration afresh.
-
-
-@contextlib.contextmanager
-def _job_db(db_path: str) -> Iterator[sqlite_utils.Database]:
-    db = store.open_db(db_path)
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-def job_fetch(config_path: str, db_path: str, feed_id: str, lexicon_dir: str) -> str:
-    """Scheduled fetch of one feed; returns its outcome for the job log."""
-    config = load_config(config_path)
-    with _job_db(db_path) as db:
-        (outcome,) = run_fetch(config, db, [feed_id], tagger=Tagger.default([Path(lexicon_dir)]))
-    return f"{outcome.outcome} new={outcome.new} updated={outcome.updated}" + (
-        f" error={outcome.error}" if outcome.error else ""
-    )
-
-
-def job_digests(config_path: str, db_path: str, cadence: str) -> str:
-    """Scheduled digests of one cadence: queue due windows, deliver (SMTP if configured)."""
-    config = load_config(config_path)
-    settings = smtp_settings(config.mail, os.environ)
-    with _job_db(db_path) as db:
-        run = run_digests(
-            config,
-            db,
-            now=utc_now(),
-            send=settings is not None,
-            settings=settings,
-            outbox=Path(config.mail.outbox),
-            cadence=cadence,
-        )
-    return (
-        f"queued={run.queued} sent={run.sent} written={len(run.written)} "
-        f"deferred={run.deferred} failed={len(run.failed)}"
-    )
-
-
-def job_brief(config_path: str, db_path: str, name: str) -> str:
-    """Scheduled brief: the previous month or week, written once into its folder."""
-    config = load_config(config_path)
-    spec = next(b for b in config.schedules.briefs if b.name == name)
-    now = utc_now()
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    if spec.period == "previous-week":
-        end = day - timedelta(days=day.weekday())
-        period = Period(end - timedelta(days=7), end)
-    else:
-        end = day.replace(day=1)
-        start = (end - timedelta(days=1)).replace(day=1)
-        period = Period(start, end)
-    folder = Path(spec.folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"{spec.name}-{period.start:%Y-%m-%d}.{spec.fmt}"
-    if out.exists():
-        return f"exists {out}"
-    with _job_db(db_path) as db:
-        result = run_brief(config, db, period, list(spec.partners), out, spec.fmt)
-    return f"wrote {result.path} items={result.items}"
-
-
-@contextlib.contextmanager
-def run_lock(db_path: str) -> Iterator[None]:
-    """Hold an exclusive lock on the database for `threatbrief run`; a second run refuses.
-
-    Raises:
-        UsageError: another process holds the lock.
-    """
-    lock_path = Path(f"{db_path}.run.lock")
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise UsageError(
-                f"another `threatbrief run` is already using {db_path} "
-                f"(pid {holder}); stop it first"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -17,7 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from . import pipeline
+from . import jobs, pipeline
 from .config import Config
 
 __all__ = ["build_scheduler"]
@@ -55,7 +55,7 @@ def build_scheduler(
             continue
         seconds = feed.interval.total_seconds()
         scheduler.add_job(
-            pipeline.job_fetch,
+            jobs.job_fetch,
             IntervalTrigger(seconds=seconds, jitter=min(300, seconds / 10)),
             id=f"fetch:{feed.id}",
             replace_existing=True,
@@ -68,21 +68,21 @@ def build_scheduler(
         ("weekly", config.schedules.weekly_digest),
     ):
         scheduler.add_job(
-            pipeline.job_digests,
+            jobs.job_digests,
             CronTrigger.from_crontab(cron, timezone=zone),
             id=f"digest:{cadence}",
             replace_existing=True,
             args=[config_path, db_path, cadence],
         )
         scheduler.add_job(
-            pipeline.job_digests,
+            jobs.job_digests,
             id=f"digest:{cadence}:catch-up",
             next_run_time=start,
             args=[config_path, db_path, cadence],
         )
     for spec in config.schedules.briefs:
         scheduler.add_job(
-            pipeline.job_brief,
+            jobs.job_brief,
             CronTrigger.from_crontab(spec.cron, timezone=zone),
             id=f"brief:{spec.name}",
             replace_existing=True,
