@@ -131,6 +131,19 @@ class BriefItem:
     linked: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PartnerAssessment:
+    """A partner agency's imported report or note, as the brief cites it."""
+
+    partner: str
+    name: str
+    body: str
+    published: datetime | None
+    tlp: TLP
+    url: str = ""
+    actors: tuple[str, ...] = ()
+
+
 @dataclass
 class Footnote:
     """A numbered note citing one source in full: publisher, title, date, address."""
@@ -213,6 +226,10 @@ class BriefContext:
     feed_health: list[dict[str, Any]] = field(metadata={"help": "Feed failures in the period"})
     method: list[str] = field(metadata={"help": "Method and confidence paragraphs"})
     footnotes: list[Footnote] = field(metadata={"help": "Numbered notes, in order of first use"})
+    partner_assessments: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata={"help": "Partners' imported assessments: partner, name, text, actors, notes"},
+    )
     empty: bool = field(default=False, metadata={"help": "True when the period had no items"})
     item_count: int = field(default=0, metadata={"help": "Items in the period"})
     story_count: int = field(default=0, metadata={"help": "Stories after clustering"})
@@ -369,6 +386,14 @@ class _Notes:
         self._by_item.setdefault(item.id, number)
         return number
 
+    def cite_assessment(self, a: PartnerAssessment) -> int:
+        number = len(self.notes) + 1
+        date = a.published.strftime("%-d %B %Y") if a.published else "date unknown"
+        self.notes.append(
+            Footnote(number, a.partner, a.name, f"{date}, TLP:{a.tlp.label.upper()}", a.url, "en")
+        )
+        return number
+
 
 def _period_label(period: Period) -> str:
     start, end = period.start, period.end
@@ -393,6 +418,7 @@ def build_brief(
     feed_health: Sequence[dict[str, Any]] = (),
     feeds: Sequence[dict[str, Any]] = (),
     actor_states: dict[str, str] | None = None,
+    assessments: Sequence[PartnerAssessment] = (),
 ) -> BriefContext:
     """The whole brief model for one period and pair of partners.
 
@@ -403,7 +429,7 @@ def build_brief(
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
     label = _period_label(period)
     title = f"Threat brief · {' – '.join(partner_names)} · {label}"
-    tlp = max((i.tlp for i in items), default=TLP.CLEAR)
+    tlp = max([*(i.tlp for i in items), *(a.tlp for a in assessments)], default=TLP.CLEAR)
     stories = sorted(
         (make_story(g, partners) for g in cluster(items)), key=lambda s: (-s.score, s.title)
     )
@@ -438,6 +464,17 @@ def build_brief(
     relevance_rows = _partner_relevance(stories, partners, notes)
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     conclusions = _conclusions(sections, stories, partners, relevance_rows)
+    partner_rows = [
+        {
+            "partner": a.partner,
+            "name": a.name,
+            "text": first_sentence(a.body) if a.body else "",
+            "actors": list(a.actors),
+            "tlp": a.tlp.label,
+            "notes": [notes.cite_assessment(a)],
+        }
+        for a in assessments
+    ]
     langs = Counter(i.lang for i in items)
     intro = [
         f"This brief covers {label} and the threat landscape as seen from "
@@ -480,6 +517,7 @@ def build_brief(
         feed_health=list(feed_health),
         method=_method(),
         footnotes=notes.notes,
+        partner_assessments=partner_rows,
         empty=not items,
         item_count=len(items),
         story_count=len(stories),

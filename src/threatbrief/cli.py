@@ -481,10 +481,19 @@ def lexicon_import(state: _State, file: Path, fmt: str) -> None:
         click.echo(f"  conflict: {conflict}", err=True)
 
 
+def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--since, --until and --period, for commands that cover a period."""
+    fn = click.option(
+        "--period", help="Shorthand instead of --since/--until: 2026-10, 2026-W44, last-30d."
+    )(fn)
+    fn = click.option(
+        "--until", help="Day after the last, YYYY-MM-DD (UTC); the end is exclusive."
+    )(fn)
+    return click.option("--since", help="First day, YYYY-MM-DD (UTC).")(fn)
+
+
 @cli.command()
-@click.option("--since", help="First day, YYYY-MM-DD (UTC).")
-@click.option("--until", help="Day after the last, YYYY-MM-DD (UTC); the end is exclusive.")
-@click.option("--period", help="Shorthand instead of --since/--until: 2026-10, 2026-W44, last-30d.")
+@period_options
 @click.option(
     "--partners",
     default="EE,JP",
@@ -776,3 +785,10 @@ def run(state: _State) -> None:
         signal.signal(signal.SIGINT, stop)
         click.echo(f"threatbrief run: {len(scheduler.get_jobs())} jobs; stop with Ctrl-C", err=True)
         scheduler.start()
+
+
+# The sharing commands live in their own module; it imports this one, so it comes last.
+from .cli_share import export, import_bundle, poll, publish  # noqa: E402
+
+for _command in (export, import_bundle, publish, poll):
+    cli.add_command(_command)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .brief import SECTOR_NAMES, SET_NAMES, BriefItem, Story, cluster, first_sentence, make_story
-from .models import TLP, Period
+from .models import TLP, Period, may_receive
 
 __all__ = ["DigestContext", "Subscriber", "WindowStories", "build_digest"]
 
@@ -75,7 +75,7 @@ class DigestContext:
 
 
 def _matches(item: BriefItem, sub: Subscriber) -> bool:
-    if item.tlp > sub.tlp:
+    if not may_receive(item.tlp, sub.tlp, "email"):
         return False
     if sub.actor_sets and not any(a in sub.actor_sets for a in item.actor_sets):
         return False

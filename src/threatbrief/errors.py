@@ -83,3 +83,17 @@ class StoreError(ThreatbriefError):
 
 class UsageError(ThreatbriefError):
     """A command was asked for something that cannot be done (unknown id, bad range)."""
+
+
+class ShareError(ThreatbriefError):
+    """A partner's bundle was refused, or an exchange with a TAXII server failed; `problems`
+    lists each object's error (index, type, id, what is wrong)."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems = problems or []
+        shown = self.problems[:50]
+        more = len(self.problems) - len(shown)
+        lines = [message, *(f"  {p}" for p in shown)]
+        if more:
+            lines.append(f"  … and {more} more")
+        super().__init__("\n".join(lines))

@@ -41,6 +41,31 @@ class TLP(enum.IntEnum):
             raise ValueError(f"unknown TLP level {text!r}") from None
 
 
+# Where an output goes: a brief written for local reading, an email, or an export to partners.
+CHANNELS = ("local", "email", "export")
+
+
+def may_receive(level: TLP, clearance: TLP, channel: str) -> bool:
+    """The one TLP gate: may something at `level` go to a recipient with `clearance` by
+    `channel`? Briefs, digests, exports and TAXII publishing all ask it; `red` never leaves
+    the machine by email or export.
+
+    Raises:
+        ValueError: an unknown channel.
+    """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    if level is TLP.RED and channel != "local":
+        return False
+    return level <= clearance
+
+
+def ceiling(clearance: TLP, channel: str) -> TLP | None:
+    """The highest level `may_receive` lets through, for store queries; None if nothing."""
+    allowed = [level for level in TLP if may_receive(level, clearance, channel)]
+    return max(allowed) if allowed else None
+
+
 @dataclass(frozen=True, slots=True)
 class Feed:
     """One feed of feeds.yaml, validated."""

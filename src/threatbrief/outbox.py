@@ -33,7 +33,7 @@ from .deliver import build_message, message_id, write_eml
 from .digest import Subscriber, WindowStories, build_digest
 from .errors import UsageError
 from .mail import DeliveryError, SmtpSession, SmtpSettings, envelope
-from .models import TLP, Period
+from .models import TLP, Period, ceiling
 from .pipeline import Clock, brief_items, utc_now
 from .render import render_digest
 
@@ -55,7 +55,9 @@ def _digest_message(
     The clearance is applied in the store query; red never leaves by email. Subscribers who
     share a window and a clearance share one query through `cache`.
     """
-    clearance = min(subscriber.tlp, TLP.AMBER_STRICT)
+    clearance = ceiling(subscriber.tlp, "email")
+    if clearance is None:
+        return None
     key = (period.start, period.end, clearance)
     window = cache.get(key) if cache is not None else None
     if window is None:

@@ -26,13 +26,13 @@ from typing import Any
 
 import sqlite_utils
 
-from . import store
+from . import store, store_share
 from ._lexicon import actor_states
-from .brief import BriefItem, build_brief
+from .brief import BriefItem, PartnerAssessment, build_brief
 from .config import Config
 from .errors import FetchError, ParseError, ThreatbriefError, UsageError
 from .fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
-from .models import TLP, Feed, FetchResult, ParsedFeed, Period
+from .models import TLP, Feed, FetchResult, ParsedFeed, Period, ceiling
 from .parse import parse_feed
 from .render import render_brief
 from .tag import Tagger
@@ -436,6 +436,24 @@ def brief_items(config: Config, rows: Sequence[dict[str, Any]]) -> list[BriefIte
     return out
 
 
+def partner_assessments(
+    db: sqlite_utils.Database, period: Period, clearance: TLP
+) -> list[PartnerAssessment]:
+    """Partners' assessments published in the period, at or below `clearance`."""
+    return [
+        PartnerAssessment(
+            partner=r["partner"],
+            name=r["name"],
+            body=r["body"] or "",
+            published=datetime.fromisoformat(r["published"]) if r["published"] else None,
+            tlp=store.item_tlp(r["tlp"]),
+            url=(r["urls"] or "").split("\n")[0],
+            actors=tuple(a for a in (r["actors"] or "").split(",") if a),
+        )
+        for r in store_share.assessments_in(db, period.start, period.end, clearance)
+    ]
+
+
 def _keep(item: BriefItem, actors: Sequence[str], sectors: Sequence[str]) -> bool:
     return (
         not actors or bool(set(actors) & set(item.actor_sets) | set(actors) & set(item.actors))
@@ -480,6 +498,7 @@ def run_brief(
         )
     if not out.parent.exists():
         raise UsageError(f"output folder {out.parent} does not exist")
+    clearance = ceiling(clearance, "local") or TLP.CLEAR  # a brief is written for local reading
     rows = store.period_items(db, period.start, period.end, clearance)
     items = [i for i in brief_items(config, rows) if _keep(i, actors, sectors)]
     prev_period = period.previous()
@@ -511,6 +530,7 @@ def run_brief(
         store.period_failures(db, period.start, period.end),
         feeds,
         actor_states(),
+        partner_assessments(db, period, clearance),
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body

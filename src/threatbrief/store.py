@@ -709,10 +709,10 @@ def period_items(
     links: dict[str, list[str]] = {}
     inside = f"select id from items where {where}"
     tag_sql = (
-        "select item_id, kind, value, origin, action, confidence from tags "
-        f"where item_id in ({inside})"
+        "select item_id, kind, value, origin, action, confidence, rule from tags "
+        f"where item_id in ({inside}) and {_TLP_LEVEL} <= :tlp"
     )
-    for item_id, kind, value, origin, action, confidence in db.execute(tag_sql, params):
+    for item_id, kind, value, origin, action, confidence, rule in db.execute(tag_sql, params):
         tags.setdefault(item_id, []).append(
             {
                 "kind": kind,
@@ -720,6 +720,7 @@ def period_items(
                 "origin": origin,
                 "action": action,
                 "confidence": confidence,
+                "rule": rule or "",
             }
         )
     link_sql = f"select item_id, other_id from item_sources where item_id in ({inside})"
@@ -732,6 +733,18 @@ def period_items(
             (t["confidence"] or 0 for t in item_tags if t["kind"] == "actor_set"), default=0.0
         )
         row["linked"] = links.get(item_id, [])
+        # actor sets the source's own words attribute (a state cue), not those that follow
+        # from a group's entry in the lexicon
+        row["stated"] = sorted(
+            {
+                t["value"]
+                for t in item_tags
+                if t["kind"] == "actor_set"
+                and t["action"] == "add"
+                and not t["rule"].startswith("alias")
+                and t["value"] in row["labels"].get("actor_set", [])
+            }
+        )
     return list(rows.values())
 
 
@@ -902,3 +915,8 @@ def mark_digest_sent(db: sqlite_utils.Database, email: str, end: datetime) -> No
     db.execute(
         "update subscribers set last_digest_end = ? where email = ?", [_ts_precise(end), email]
     )
+
+
+# The sharing tables (m005) are defined beside their queries; importing the module registers
+# them on `migrations` before any `open_db`.
+from . import store_share  # noqa: E402, F401

@@ -387,7 +387,10 @@ class Tagger:
         seen: set[tuple[str, str, str]] = set()
 
         def add(kind: str, label: str, f: _Field, s: int, e: int, rule: str, conf: float) -> None:
-            key = (kind, label, f.name)
+            # a state named by the text itself is kept beside the state a group alias implies:
+            # the export writes `attributed-to` only where the source said so
+            cue = kind == "actor_set" and not rule.startswith("alias")
+            key = (kind, label, f.name + ("#cue" if cue else ""))
             if key in seen:
                 return
             seen.add(key)

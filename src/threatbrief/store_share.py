@@ -1,0 +1,144 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The store's sharing tables: partners' assessments, partner tags and TAXII bookmarks.
+
+Registered on `store.migrations` (m005), so `store.open_db` applies it. Partner tags live in
+`tags` with origin `partner:NAME` and carry their own TLP, so a partner's amber attribution on
+a clear item never reaches a clear recipient: `store.period_items` filters tags by level too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from .models import TLP
+from .store import _TLP_LEVEL, _table, _ts, migrations
+
+__all__ = [
+    "assessments_in",
+    "bookmark",
+    "items_by_url",
+    "replace_assessments",
+    "set_bookmark",
+]
+
+
+@migrations()
+def m005_sharing(db: sqlite_utils.Database) -> None:
+    _table(db, "tags").add_column("tlp", str, not_null_default="clear")
+    _table(db, "assessments").create(
+        {
+            "stix_id": str,
+            "partner": str,
+            "type": str,
+            "name": str,
+            "body": str,
+            "published": str,
+            "modified": str,
+            "tlp": str,
+            "marking_notes": str,
+            "urls": str,
+            "actors": str,
+            "file_sha256": str,
+            "source": str,
+            "imported_at": str,
+        },
+        pk=("partner", "stix_id"),
+    )
+    _table(db, "assessments").create_index(["published"])
+    _table(db, "taxii_bookmarks").create(
+        {"server": str, "collection": str, "added_after": str, "updated_at": str},
+        pk=("server", "collection"),
+    )
+
+
+def items_by_url(db: sqlite_utils.Database, urls: Iterable[str]) -> dict[str, list[str]]:
+    """Our item ids for each address, through items and the sources linked to them."""
+    wanted = sorted(set(urls))
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        marks = ",".join("?" * len(chunk))
+        for item_id, url in db.execute(
+            f"select id, url from items where url in ({marks})", chunk
+        ).fetchall():
+            found.setdefault(url, []).append(item_id)
+    return found
+
+
+def replace_assessments(
+    db: sqlite_utils.Database,
+    partner: str,
+    rows: Sequence[dict[str, Any]],
+    tags: Sequence[dict[str, Any]],
+    now: datetime,
+) -> int:
+    """Store a bundle's assessments and their partner tags, replacing earlier versions of the
+    same objects; returns how many were newer than what we had. Call inside a transaction."""
+    origin = f"partner:{partner}"
+    changed = 0
+    for row in rows:
+        old = db.execute(
+            "select modified from assessments where partner = ? and stix_id = ?",
+            [partner, row["stix_id"]],
+        ).fetchone()
+        if old is not None and old[0] >= row["modified"]:
+            continue
+        changed += 1
+        _table(db, "assessments").upsert(
+            {**row, "partner": partner, "imported_at": _ts(now)}, pk=("partner", "stix_id")
+        )
+        db.execute("delete from tags where origin = ? and note = ?", [origin, row["stix_id"]])
+    fresh = {r["stix_id"] for r in rows}
+    _table(db, "tags").insert_all(
+        [
+            {**t, "origin": origin, "action": "add", "created_at": _ts(now)}
+            for t in tags
+            if t["note"] in fresh
+            and not db.execute(
+                "select 1 from tags where origin = ? and note = ? and item_id = ? and kind = ? "
+                "and value = ?",
+                [origin, t["note"], t["item_id"], t["kind"], t["value"]],
+            ).fetchone()
+        ]
+    )
+    return changed
+
+
+def assessments_in(
+    db: sqlite_utils.Database, start: datetime, end: datetime, clearance: TLP
+) -> list[dict[str, Any]]:
+    """Partners' assessments published in [start, end) at or below `clearance`."""
+    cursor = db.execute(
+        f"select * from assessments where published >= ? and published < ? "
+        f"and {_TLP_LEVEL} <= ? order by published, partner",
+        [_ts(start), _ts(end), int(clearance)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def bookmark(db: sqlite_utils.Database, server: str, collection: str) -> str | None:
+    """The `added_after` to send on the next poll of a collection."""
+    row = db.execute(
+        "select added_after from taxii_bookmarks where server = ? and collection = ?",
+        [server, collection],
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+def set_bookmark(
+    db: sqlite_utils.Database, server: str, collection: str, added_after: str, now: datetime
+) -> None:
+    _table(db, "taxii_bookmarks").upsert(
+        {
+            "server": server,
+            "collection": collection,
+            "added_after": added_after,
+            "updated_at": _ts(now),
+        },
+        pk=("server", "collection"),
+    )

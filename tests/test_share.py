@@ -1,0 +1,462 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Sharing: STIX 2.1 export with TLP 2.0 markings (checked by stix2-validator), MISP feed
+files, partner imports that fail closed, and the one TLP gate across every output."""
+
+from __future__ import annotations
+
+import copy
+import email
+import json
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+import stix2
+from pytest_httpserver import HTTPServer
+
+from helpers import local_config, rss
+from threatbrief import _markings, outbox, pipeline, store
+from threatbrief.config import Config
+from threatbrief.errors import ShareError, UsageError
+from threatbrief.exchange import run_export, run_import, validate_bundle
+from threatbrief.models import TLP, Period
+from threatbrief.render import render_brief
+
+NOW = datetime(2025, 3, 20, tzinfo=UTC)
+MARCH = Period(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC))
+# One item per level, each with a canary that must never reach a recipient below that level.
+LEVELS = {
+    TLP.CLEAR: ("CNRY1CLEAR Russian GRU unit APT28 targets Estonian government ministries"),
+    TLP.GREEN: ("CNRY2GREEN Lazarus Group steals cryptocurrency from a Japanese exchange"),
+    TLP.AMBER: ("CNRY3AMBER Chinese state-sponsored Volt Typhoon targets Japanese telecoms"),
+    TLP.AMBER_STRICT: "CNRY4STRICT APT29 phishing against Estonian diplomats",
+    TLP.RED: "CNRY5RED Kimsuky targets Japanese defence researchers",
+}
+CANARY = {level: title.split()[0] for level, title in LEVELS.items()}
+
+
+def _url(level: TLP) -> str:
+    return f"https://advisories.example/{level.name.lower()}"
+
+
+@pytest.fixture
+def shared(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(*((level.name, title, _url(level)) for level, title in LEVELS.items()))
+    )
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    for level in LEVELS:
+        db.execute("update items set tlp = ? where guid = ?", [level.label, level.name])
+    return config
+
+
+def _export(
+    config: Config, db: sqlite_utils.Database, tmp_path: Path, level: TLP, **kw: Any
+) -> dict[str, Any]:
+    out = tmp_path / "exports" / "march.json"
+    out.parent.mkdir(exist_ok=True)
+    run_export(config, db, MARCH, level, out, now=kw.pop("now", NOW), **kw)
+    return dict(json.loads(out.read_text()))
+
+
+def _bundle(*objects: Any) -> bytes:
+    return stix2.Bundle(objects=list(objects), allow_custom=False).serialize().encode()
+
+
+# ------------------------------------------------------------------------- the oracle
+def test_validator_self_test() -> None:
+    """stix2-validator must accept a known-good bundle and reject a known-bad one; without
+    its schemas it would fail everything, for the wrong reason."""
+    good = json.loads(
+        _bundle(
+            _markings.marking_object(TLP.GREEN),
+            stix2.Identity(
+                name="CERT-EE",
+                identity_class="organization",
+                object_marking_refs=[_markings.marking_id(TLP.GREEN)],
+            ),
+        )
+    )
+    assert validate_bundle(good) == []
+    bad = copy.deepcopy(good)
+    del bad["objects"][1]["name"]  # an identity needs a name
+    bad["objects"][1]["created"] = "yesterday"
+    assert len(validate_bundle(bad)) >= 1
+
+
+def test_official_tlp2_markings() -> None:
+    clear = json.loads(_markings.marking_object(TLP.CLEAR).serialize())
+    assert clear["id"] == "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+    assert clear["created"] == "2022-10-01T00:00:00.000Z" and clear["name"] == "TLP:CLEAR"
+    ext = clear["extensions"]["extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"]
+    assert ext == {"extension_type": "property-extension", "tlp_2_0": "clear"}
+    assert _markings.marking_id(TLP.AMBER_STRICT).endswith("939a9414-2ddd-4d32-a0cd-375ea402b003")
+
+
+# ------------------------------------------------------------------------- export
+@pytest.mark.parametrize("clearance", [TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT])
+def test_export_is_valid_marked_and_within_clearance(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path, clearance: TLP
+) -> None:
+    bundle = _export(shared, db, tmp_path, clearance, validate=True)
+    assert validate_bundle(bundle) == []
+    official = {_markings.marking_id(level): level for level in TLP}
+    for obj in bundle["objects"]:
+        if obj["type"] == "marking-definition":
+            assert obj["id"] in official
+            continue
+        (ref,) = obj["object_marking_refs"]
+        assert official[ref] <= clearance, obj["id"]
+    text = json.dumps(bundle, ensure_ascii=False)
+    misp = "".join(p.read_text() for p in (tmp_path / "exports").glob("*.json"))
+    for level, canary in CANARY.items():
+        assert (canary in text) == (level <= clearance), (level, clearance)
+        assert (canary in misp) == (level <= clearance), (level, clearance)
+
+
+def test_export_contents_and_relationships(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    bundle = _export(shared, db, tmp_path, TLP.AMBER_STRICT)
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for obj in bundle["objects"]:
+        by_type.setdefault(obj["type"], []).append(obj)
+    (report,) = by_type["report"]
+    others = {o["id"] for o in bundle["objects"]} - {report["id"]}
+    assert set(report["object_refs"]) <= others and report["description"]
+    names = {o["name"] for o in by_type["intrusion-set"]}
+    assert {"APT28", "APT29", "Lazarus Group", "Volt Typhoon"} <= names
+    apt28 = next(o for o in by_type["intrusion-set"] if o["name"] == "APT28")
+    assert "Fancy Bear" in apt28["aliases"]
+    assert {o["country"] for o in by_type["location"]} >= {"EE", "JP"}
+    classes = {o["identity_class"]: o for o in by_type["identity"]}
+    assert classes["organization"]["name"] == shared.organisation
+    assert any(o["identity_class"] == "class" and o["sectors"] for o in by_type["identity"])
+    urls = {_url(level) for level in LEVELS}
+    ids = {o["id"]: o for o in bundle["objects"]}
+    for rel in by_type["relationship"]:
+        assert rel["external_references"] and {r["url"] for r in rel["external_references"]} <= urls
+    attributed = {
+        (ids[r["source_ref"]]["name"], ids[r["target_ref"]]["name"])
+        for r in by_type["relationship"]
+        if r["relationship_type"] == "attributed-to"
+    }
+    # the sources name Russia and China as the actors' states; Lazarus's item names no state
+    assert ("APT28", "Russia (state-sponsored actors)") in attributed
+    assert ("Volt Typhoon", "China (state-sponsored actors)") in attributed
+    assert not any(a == "Lazarus Group" for a, _ in attributed)
+    assert len(by_type["note"]) >= 4
+    assert all(n["external_references"] for n in by_type["note"])
+
+
+def test_reexport_keeps_ids_with_a_newer_modified(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    first = _export(shared, db, tmp_path, TLP.GREEN)
+    second = _export(shared, db, tmp_path, TLP.GREEN, now=datetime(2025, 3, 21, tzinfo=UTC))
+    a = {o["id"]: o for o in first["objects"]}
+    b = {o["id"]: o for o in second["objects"]}
+    assert set(a) == set(b) and first["id"] == second["id"]
+    for oid, obj in a.items():
+        if obj["type"] != "marking-definition":
+            assert b[oid]["created"] == obj["created"] and b[oid]["modified"] > obj["modified"]
+    manifest = json.loads((tmp_path / "exports" / "manifest.json").read_text())
+    (event_id,) = manifest
+    event = json.loads((tmp_path / "exports" / f"{event_id}.json").read_text())["Event"]
+    assert {"name": "tlp:green", "colour": "#000000"} in event["Tag"]
+    assert manifest[event_id]["info"] == event["info"] and event["Attribute"]
+
+
+def test_red_never_leaves_by_export(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="TLP:RED never leaves"):
+        _export(shared, db, tmp_path, TLP.RED)
+
+
+# ------------------------------------------------------------------------- import
+def _partner_report(
+    name: str = "Kimsuky campaign against Japanese researchers",
+    level: TLP | None = TLP.GREEN,
+    url: str = _url(TLP.CLEAR),
+    **extra: Any,
+) -> list[Any]:
+    marks = [_markings.marking_id(level)] if level is not None else None
+    group = stix2.IntrusionSet(name="Kimsuky", aliases=["Emerald Sleet"], object_marking_refs=marks)
+    report = stix2.Report(
+        name=name,
+        description="The activity is assessed to be North Korean. It continues.",
+        published=datetime(2025, 3, 12, tzinfo=UTC),
+        object_refs=[group.id],
+        external_references=[{"source_name": "partner", "url": url}],
+        object_marking_refs=marks,
+        **extra,
+    )
+    return [*(_markings.markings_for([level]) if level is not None else []), group, report]
+
+
+def test_import_stores_assessments_and_partner_tags(
+    shared: Config, db: sqlite_utils.Database
+) -> None:
+    data = _bundle(*_partner_report())
+    result = run_import(db, data, "JPCERT-CC", now=NOW)
+    assert (result.assessments, result.changed, result.tlp) == (1, 1, "green")
+    row = db.execute("select partner, type, tlp, actors, file_sha256 from assessments").fetchone()
+    assert row[:4] == ("JPCERT-CC", "report", "green", "Kimsuky") and len(row[4]) == 64
+    tags = db.execute(
+        "select kind, value, tlp from tags where origin = 'partner:JPCERT-CC' order by kind"
+    ).fetchall()
+    assert tags == [("actor", "Kimsuky", "green"), ("actor_set", "north-korea", "green")]
+    # partner tags carry their level: a clear reader never sees a green attribution
+    for clearance, seen in ((TLP.CLEAR, False), (TLP.GREEN, True)):
+        rows = store.period_items(db, MARCH.start, MARCH.end, clearance)
+        clear_item = next(r for r in rows if r["url"] == _url(TLP.CLEAR))
+        assert ("Kimsuky" in clear_item["labels"]["actor"]) is seen
+    again = run_import(db, data, "JPCERT-CC", now=NOW)
+    assert again.changed == 0
+    assert db.execute("select count(*) from tags where origin like 'partner:%'").fetchone() == (2,)
+
+
+def test_export_then_import_round_trip(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    bundle = _export(shared, db, tmp_path, TLP.AMBER)
+    result = run_import(db, json.dumps(bundle).encode(), "RIA", now=NOW)
+    assert result.assessments == 1 + sum(o["type"] == "note" for o in bundle["objects"])
+    assert result.tlp == "amber" and result.tags > 0
+
+
+def _spoofed(kind: str) -> list[Any]:
+    objects = _partner_report(level=None)
+    group, report = objects
+    green = json.loads(_markings.marking_object(TLP.GREEN).serialize())
+    if kind == "custom-tlp-name":
+        fake = stix2.MarkingDefinition(
+            definition_type="statement", definition={"statement": "TLP:GREEN"}, name="TLP:GREEN"
+        )
+        return [fake, group, report.new_version(object_marking_refs=[fake.id])]
+    if kind == "official-id-altered":
+        green["name"] = "TLP:CLEAR"
+        return [green, group, report.new_version(object_marking_refs=[green["id"]])]
+    if kind == "dangling":
+        ref = f"marking-definition--{uuid.uuid4()}"
+        return [group, report.new_version(object_marking_refs=[ref])]
+    if kind == "granular-red":
+        return [
+            *_markings.markings_for([TLP.GREEN, TLP.RED]),
+            group,
+            report.new_version(
+                object_marking_refs=[_markings.marking_id(TLP.GREEN)],
+                granular_markings=[
+                    {"marking_ref": _markings.marking_id(TLP.RED), "selectors": ["description"]}
+                ],
+            ),
+        ]
+    if kind == "red-by-reference":
+        red_group = group.new_version(object_marking_refs=[_markings.marking_id(TLP.RED)])
+        return [
+            *_markings.markings_for([TLP.GREEN, TLP.RED]),
+            red_group,
+            report.new_version(object_marking_refs=[_markings.marking_id(TLP.GREEN)]),
+        ]
+    if kind == "tlp1-white":
+        white = [stix2.TLP_WHITE]
+        return [
+            stix2.TLP_WHITE,
+            group.new_version(object_marking_refs=white),
+            report.new_version(object_marking_refs=white),
+        ]
+    if kind == "unmarked":
+        return [group, report]
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind,expected",
+    [
+        ("custom-tlp-name", "red"),
+        ("official-id-altered", "red"),
+        ("dangling", "red"),
+        ("granular-red", "red"),
+        ("red-by-reference", "red"),
+        ("tlp1-white", "clear"),
+        ("unmarked", "amber"),
+    ],
+)
+def test_markings_fail_closed(
+    shared: Config, db: sqlite_utils.Database, kind: str, expected: str
+) -> None:
+    objects = [json.loads(o.serialize()) if hasattr(o, "serialize") else o for o in _spoofed(kind)]
+    data = json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects})
+    run_import(db, data.encode(), "CERT-X", now=NOW)
+    assert db.execute("select tlp from assessments").fetchone() == (expected,)
+
+
+def test_a_red_bundle_is_imported_and_stays_local(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    result = run_import(db, _bundle(*_partner_report(level=TLP.RED)), "CERT-X", now=NOW)
+    assert result.tlp == "red"
+    bundle = _export(shared, db, tmp_path, TLP.AMBER_STRICT)
+    assert "Kimsuky campaign" not in json.dumps(bundle)
+    local = pipeline.partner_assessments(db, MARCH, TLP.RED)
+    assert [a.name for a in local] == ["Kimsuky campaign against Japanese researchers"]
+    assert pipeline.partner_assessments(db, MARCH, TLP.AMBER_STRICT) == []
+
+
+def _good() -> list[dict[str, Any]]:
+    return [json.loads(o.serialize()) for o in _partner_report()]
+
+
+def _raw(objects: Any) -> bytes:
+    return json.dumps(
+        {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
+    ).encode()
+
+
+def _without_type() -> bytes:
+    objects = _good()
+    del objects[1]["type"]
+    return _raw(objects)
+
+
+def _bad_timestamp() -> bytes:
+    objects = _good()
+    objects[2]["published"] = "2025-13-45T99:00:00Z"
+    return _raw(objects)
+
+
+def _unknown_type() -> bytes:
+    objects = _good()
+    objects.append({"type": "x-secret-thing", "id": f"x-secret-thing--{uuid.uuid4()}"})
+    return _raw(objects)
+
+
+def _many_refs() -> bytes:
+    objects = _good()
+    objects[2]["object_refs"] = [f"indicator--{uuid.uuid4()}" for _ in range(10_000)]
+    return _raw(objects)
+
+
+def _duplicate() -> bytes:
+    objects = _good()
+    twin = copy.deepcopy(objects[2])
+    twin["name"] = "A different report under the same id"
+    return _raw([*objects, twin])
+
+
+@pytest.mark.parametrize(
+    "make,message",
+    [
+        (_without_type, "object 1 (no type"),
+        (_bad_timestamp, "(report report--"),
+        (_unknown_type, "(x-secret-thing x-secret-thing--"),
+        (_many_refs, "10,000 object_refs"),
+        (_duplicate, "same id appears with different content"),
+        (lambda: _raw([])[:-7], "not valid JSON (truncated?)"),
+        (lambda: b'{"type": "indicator", "id": "x"}', "expected a STIX bundle"),
+        (lambda: b"[1, 2, 3]", "expected a STIX bundle"),
+        (lambda: b" " * (100 * 1024 * 1024), "limited to 50 MB"),
+    ],
+    ids=[
+        "missing-type",
+        "bad-timestamp",
+        "unknown-type",
+        "10000-refs",
+        "duplicate-ids",
+        "truncated",
+        "not-a-bundle",
+        "array",
+        "100MB",
+    ],
+)
+def test_bad_bundles_are_refused_whole(
+    shared: Config, db: sqlite_utils.Database, make: Callable[[], bytes], message: str
+) -> None:
+    with pytest.raises(ShareError, match="not imported") as info:
+        run_import(db, make(), "CERT-X", now=NOW)
+    assert message in str(info.value)
+    assert db.execute("select count(*) from assessments").fetchone() == (0,)
+    assert db.execute("select count(*) from tags where origin like 'partner:%'").fetchone() == (0,)
+
+
+def test_script_in_a_partner_report_never_becomes_markup(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    name = '<script>alert("x")</script><img src=x onerror=alert(1)> Kimsuky [click](javascript:x)'
+    run_import(db, _bundle(*_partner_report(name=name)), "CERT-X", now=NOW)
+    for fmt in ("html", "md", "txt"):
+        out = tmp_path / f"brief.{fmt}"
+        pipeline.run_brief(shared, db, MARCH, ["EE", "JP"], out, fmt, clock=lambda: NOW)
+        text = out.read_text()
+        assert "CERT" in text and "alert" in text  # the assessment is there, as text
+        if fmt != "txt":  # markup characters come out escaped: &lt; in HTML, \< in Markdown
+            assert not re.search(r"(?<!\\)<(script|img)", text)
+        if fmt == "md":
+            assert "](javascript:" not in text
+
+
+# ------------------------------------------------------------------------- one TLP gate
+@pytest.mark.parametrize("clearance", list(TLP))
+def test_tlp_gate_in_every_output(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path, clearance: TLP
+) -> None:
+    """Every output kind for a recipient of each clearance, grepped for the canaries."""
+    texts: dict[str, str] = {}
+    for fmt in ("html", "md", "txt", "json"):
+        out = tmp_path / f"brief.{fmt}"
+        pipeline.run_brief(
+            shared, db, MARCH, ["EE", "JP"], out, fmt, clock=lambda: NOW, clearance=clearance
+        )
+        texts[f"brief.{fmt}"] = out.read_text()
+    if clearance is not TLP.RED:
+        outbox.add_subscriber(db, "r@cert.example", tlp=clearance.label, now=NOW)
+        written = outbox.write_digest(
+            shared,
+            db,
+            outbox._subscriber(store.subscribers(db, "r@cert.example")[0]),
+            MARCH,
+            tmp_path / "outbox",
+            clock=lambda: NOW,
+        )
+        assert written is not None
+        msg = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+        texts["digest"] = "".join(
+            part.get_content() for part in msg.walk() if part.get_content_maintype() == "text"
+        )
+        texts["export"] = json.dumps(_export(shared, db, tmp_path, clearance))
+    for output, text in texts.items():
+        for level, canary in CANARY.items():
+            local = output.startswith("brief")
+            allowed = level <= clearance and (local or level is not TLP.RED)
+            assert (canary in text) == allowed, (output, level.label, clearance.label)
+    assert f"TLP:{clearance.label.upper()}" in texts["brief.html"]
+
+
+def test_render_escapes_partner_text_in_json(shared: Config, db: sqlite_utils.Database) -> None:
+    run_import(db, _bundle(*_partner_report(name="</script><b>x</b>")), "CERT-X", now=NOW)
+    ctx_json = render_brief(pipeline_brief_context(shared, db), "json")
+    assert json.loads(ctx_json)["partner_assessments"][0]["name"] == "</script><b>x</b>"
+
+
+def pipeline_brief_context(config: Config, db: sqlite_utils.Database) -> Any:
+    from threatbrief._lexicon import actor_states
+    from threatbrief.brief import build_brief
+
+    items = pipeline.brief_items(config, store.period_items(db, MARCH.start, MARCH.end, TLP.RED))
+    return build_brief(
+        items,
+        [],
+        MARCH,
+        ["EE", "JP"],
+        "test",
+        NOW,
+        assessments=pipeline.partner_assessments(db, MARCH, TLP.RED),
+        actor_states=actor_states(),
+    )
