@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: Apache-2.0
+"""TAXII 2.1 publish and poll against a real server: medallion (the OASIS TAXII 2.1 server)
+with its memory backend, on 127.0.0.1 and an ephemeral port."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+from click.testing import CliRunner
+from werkzeug.serving import make_server
+
+from test_share import _bundle, _export, _partner_report, shared  # noqa: F401
+from threatbrief import store_share
+from threatbrief.cli import cli
+from threatbrief.config import Config
+from threatbrief.models import TLP
+
+COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
+USER, PASSWORD = "partner", "correct horse battery"
+
+
+def _data(base: str) -> dict[str, Any]:
+    return {
+        "/discovery": {
+            "title": "Test TAXII server",
+            "default": f"{base}/trustgroup1/",
+            "api_roots": [f"{base}/trustgroup1/"],
+        },
+        "trustgroup1": {
+            "information": {
+                "title": "Trust group 1",
+                "versions": ["application/taxii+json;version=2.1"],
+                "max_content_length": 100 * 1024 * 1024,
+            },
+            "status": [],
+            "collections": [
+                {
+                    "id": COLLECTION,
+                    "title": "Estonia-Japan assessments",
+                    "can_read": True,
+                    "can_write": True,
+                    "media_types": ["application/stix+json;version=2.1"],
+                    "objects": [],
+                    "manifest": [],
+                }
+            ],
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def medallion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
+    import medallion as server
+
+    folder = tmp_path_factory.mktemp("taxii")
+    (folder / "data.json").write_text(json.dumps(_data("http://127.0.0.1:0")))
+    (folder / "config.json").write_text(
+        json.dumps(
+            {
+                "backend": {
+                    "module": "medallion.backends.memory_backend",
+                    "module_class": "MemoryBackend",
+                    "filename": str(folder / "data.json"),
+                },
+                "users": {USER: PASSWORD},
+                "taxii": {"max_page_size": 100},
+            }
+        )
+    )
+    app = server.load_app(str(folder / "config.json"))
+    http = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=http.serve_forever, daemon=True)
+    thread.start()
+    yield app, f"http://127.0.0.1:{http.server_port}"
+    http.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def taxii(
+    medallion: tuple[Any, str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[str, list[dict[str, Any]]]:
+    app, base = medallion
+    app.medallion_backend.data = _data(base)  # a fresh, empty collection for each test
+    monkeypatch.setenv("THREATBRIEF_TAXII_USER", USER)
+    monkeypatch.setenv("THREATBRIEF_TAXII_PASSWORD", PASSWORD)
+    objects = app.medallion_backend.data["trustgroup1"]["collections"][0]["objects"]
+    return f"{base}/trustgroup1/", objects
+
+
+def _cli(db: sqlite_utils.Database, *args: str) -> Any:
+    path = db.execute("pragma database_list").fetchone()[2]
+    return CliRunner().invoke(cli, ["--db", path, "-c", "unused.yaml", *args])
+
+
+def test_publish_then_poll(
+    shared: Config,  # noqa: F811
+    db: sqlite_utils.Database,
+    tmp_path: Path,
+    taxii: tuple[str, list[dict[str, Any]]],
+) -> None:
+    root, stored = taxii
+    _export(shared, db, tmp_path, TLP.GREEN)
+    bundle = tmp_path / "exports" / "march.json"
+    published = _cli(db, "publish", str(bundle), "--taxii", root, "--collection", COLLECTION,
+                     "--tlp", "green")  # fmt: skip
+    assert published.exit_code == 0, published.output
+    sent = json.loads(bundle.read_text())["objects"]
+    assert {o["id"] for o in stored} == {o["id"] for o in sent}
+
+    first = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert first.exit_code == 0, first.output
+    notes = sum(o["type"] == "note" for o in sent)
+    assert f"{notes + 1} assessments ({notes + 1} new or newer)" in first.output
+    assert store_share.bookmark(db, root, COLLECTION)
+    again = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert again.exit_code == 0 and "nothing new" in again.output
+
+    # a partner adds a report later: the next poll brings only that
+    collection = medallion_collection()
+    for obj in json.loads(_bundle(*_partner_report()))["objects"]:
+        collection["objects"].append(obj)
+        collection["manifest"].append(
+            {
+                "id": obj["id"],
+                "date_added": "2099-01-01T00:00:00.000000Z",
+                "version": obj.get("modified", obj["created"]),
+                "media_type": "application/stix+json;version=2.1",
+            }
+        )
+    later = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert later.exit_code == 0, later.output
+    assert "1 assessments (1 new or newer)" in later.output
+    assert store_share.bookmark(db, root, COLLECTION) == "2099-01-01T00:00:00.000000Z"
+
+
+def medallion_collection() -> dict[str, Any]:
+    import medallion as server
+
+    api_root = server.application_instance.medallion_backend.data["trustgroup1"]
+    collection: dict[str, Any] = api_root["collections"][0]
+    return collection
+
+
+def test_publish_refuses_what_is_above_the_collections_clearance(
+    shared: Config,  # noqa: F811
+    db: sqlite_utils.Database,
+    tmp_path: Path,
+    taxii: tuple[str, list[dict[str, Any]]],
+) -> None:
+    root, stored = taxii
+    _export(shared, db, tmp_path, TLP.AMBER)
+    bundle = str(tmp_path / "exports" / "march.json")
+    result = _cli(db, "publish", bundle, "--taxii", root, "--collection", COLLECTION,
+                  "--tlp", "green")  # fmt: skip
+    assert result.exit_code == 1 and "above TLP:GREEN" in result.output
+    assert stored == []
+
+
+def test_wrong_credentials_are_a_clear_error(
+    shared: Config,  # noqa: F811
+    db: sqlite_utils.Database,
+    tmp_path: Path,
+    taxii: tuple[str, list[dict[str, Any]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root, _ = taxii
+    monkeypatch.setenv("THREATBRIEF_TAXII_PASSWORD", "wrong")
+    result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert result.exit_code == 1 and "TAXII poll failed" in result.output
+    assert "401" in result.output
+    assert store_share.bookmark(db, root, COLLECTION) is None
