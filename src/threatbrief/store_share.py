@@ -49,6 +49,7 @@ def m005_sharing(db: sqlite_utils.Database) -> None:
         pk=("partner", "stix_id"),
     )
     _table(db, "assessments").create_index(["published"])
+    _table(db, "tags").create_index(["origin", "note"])
     _table(db, "taxii_bookmarks").create(
         {"server": str, "collection": str, "added_after": str, "updated_at": str},
         pk=("server", "collection"),
@@ -77,35 +78,31 @@ def replace_assessments(
     now: datetime,
 ) -> int:
     """Store a bundle's assessments and their partner tags, replacing earlier versions of the
-    same objects; returns how many were newer than what we had. Call inside a transaction."""
+    same objects; an assessment we hold in the same or a newer version is left as it is.
+    Returns how many were new or newer. Call inside a transaction."""
     origin = f"partner:{partner}"
-    changed = 0
-    for row in rows:
-        old = db.execute(
-            "select modified from assessments where partner = ? and stix_id = ?",
-            [partner, row["stix_id"]],
-        ).fetchone()
-        if old is not None and old[0] >= row["modified"]:
-            continue
-        changed += 1
-        _table(db, "assessments").upsert(
-            {**row, "partner": partner, "imported_at": _ts(now)}, pk=("partner", "stix_id")
-        )
-        db.execute("delete from tags where origin = ? and note = ?", [origin, row["stix_id"]])
-    fresh = {r["stix_id"] for r in rows}
-    _table(db, "tags").insert_all(
-        [
-            {**t, "origin": origin, "action": "add", "created_at": _ts(now)}
-            for t in tags
-            if t["note"] in fresh
-            and not db.execute(
-                "select 1 from tags where origin = ? and note = ? and item_id = ? and kind = ? "
-                "and value = ?",
-                [origin, t["note"], t["item_id"], t["kind"], t["value"]],
-            ).fetchone()
-        ]
+    held = dict(
+        db.execute("select stix_id, modified from assessments where partner = ?", [partner])
     )
-    return changed
+    fresh = [r for r in rows if held.get(r["stix_id"], "") < r["modified"]]
+    ids = [r["stix_id"] for r in fresh]
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        marks = ",".join("?" * len(chunk))
+        db.execute(f"delete from tags where origin = ? and note in ({marks})", [origin, *chunk])
+    _table(db, "assessments").upsert_all(
+        [{**r, "partner": partner, "imported_at": _ts(now)} for r in fresh],
+        pk=("partner", "stix_id"),
+    )
+    wanted, seen = set(ids), set()
+    rows_out = []
+    for t in tags:
+        key = (t["note"], t["item_id"], t["kind"], t["value"])
+        if t["note"] in wanted and key not in seen:
+            seen.add(key)
+            rows_out.append({**t, "origin": origin, "action": "add", "created_at": _ts(now)})
+    _table(db, "tags").insert_all(rows_out, batch_size=1000)
+    return len(fresh)
 
 
 def assessments_in(
