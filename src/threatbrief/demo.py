@@ -21,6 +21,7 @@ from ._localserver import serve_directory
 from .config import Config, load_config
 from .digest import Subscriber
 from .errors import UsageError
+from .exchange import run_export
 from .models import TLP, Period
 from .render import FORMATS
 
@@ -72,6 +73,13 @@ def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -
         )
         if digest is not None:
             report.files.append(("sample digest (.eml)", digest))
+        exports = out_dir / "exports"
+        exports.mkdir(exist_ok=True)
+        shared = run_export(
+            config, db, period, TLP.CLEAR, exports / "EE-JP.stix.json", now=pipeline.utc_now()
+        )
+        report.files.append(("STIX 2.1 bundle (TLP:CLEAR)", shared.path))
+        report.files.append(("MISP feed event", shared.misp_path))
     finally:
         db.close()
     return report
