@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -29,6 +30,8 @@ from .digest import DigestContext
 from .errors import UsageError
 
 __all__ = ["FORMATS", "render_brief", "render_digest"]
+
+log = logging.getLogger(__name__)
 
 FORMATS = ("html", "md", "txt", "json", "pdf")
 PACKAGED = [
@@ -143,6 +146,10 @@ def _pdf(env: jinja2.Environment, ctx: BriefContext) -> bytes:
         ) from exc
     html = env.get_template("brief.html").render(brief=ctx, print_mode=True)
     if _CJK.search(html) and not cjk_font_available():
+        log.warning(
+            "the brief has Japanese text but no Japanese font is installed: the PDF may show "
+            "empty boxes (install a CJK font, e.g. Debian's fonts-noto-cjk)"
+        )
         notice = Markup(
             '<p class="font-warning">This PDF contains Japanese text, but no '
             "Japanese font is installed, so it may show empty boxes. Install a CJK "
@@ -150,4 +157,14 @@ def _pdf(env: jinja2.Environment, ctx: BriefContext) -> bytes:
         )
         html = html.replace("<body>", f"<body>{notice}", 1)
     document = weasyprint.HTML(string=html, url_fetcher=_no_fetch)
-    return bytes(document.write_pdf())
+    # WeasyPrint logs one warning per missing glyph and per screen-only CSS property; the one
+    # that matters, a missing Japanese font, is said once above and on the PDF's first page.
+    noisy = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
+    levels = [logger.level for logger in noisy]
+    for logger in noisy:
+        logger.setLevel(logging.ERROR)
+    try:
+        return bytes(document.write_pdf())
+    finally:
+        for logger, level in zip(noisy, levels, strict=True):
+            logger.setLevel(level)
