@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email
+import ssl
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from click.testing import CliRunner
@@ -20,7 +22,7 @@ from helpers import Sink, free_port, local_config, rss
 from threatbrief import outbox, pipeline, store
 from threatbrief.cli import cli
 from threatbrief.errors import UsageError
-from threatbrief.mail import DeliveryError, SmtpSession, SmtpSettings, smtp_settings
+from threatbrief.mail import DeliveryError, SmtpSession, SmtpSettings, send_message, smtp_settings
 
 NOW = datetime(2025, 3, 12, 7, 0, tzinfo=UTC)
 FETCHED = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # inside a new subscriber's first week
@@ -277,3 +279,50 @@ def test_subscribers_cli_round_trip(tmp_path: Path) -> None:
     assert "Liaison@ria.example" in listed.stdout and "china,russia" in listed.stdout
     gone = runner.invoke(cli, [*base, "subscribers", "remove", "nobody@x.example"])
     assert gone.exit_code == 2 and gone.stderr == "Error: no subscriber nobody@x.example\n"
+
+
+@pytest.fixture(scope="module")
+def certificate_authority() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_checks_the_servers_certificate(
+    tmp_path: Path, certificate_authority: trustme.CA, security: str
+) -> None:
+    """A server whose certificate no trusted CA signed is refused, permanently; with its CA
+    given (THREATBRIEF_SMTP_CA_FILE), the same server gets the message over TLS."""
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificate_authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    sink, port = Sink(), free_port()
+    tls: dict[str, Any] = (
+        {"ssl_context": server_context}
+        if security == "ssl"
+        else {"tls_context": server_context, "require_starttls": True}
+    )
+    controller = Controller(sink, hostname="127.0.0.1", port=port, **tls)
+    controller.start()
+    try:
+        msg = email.message.EmailMessage()
+        msg["From"], msg["To"], msg["Subject"] = "tb@cert.example", "liaison@ria.example", "t"
+        msg.set_content("body")
+        settings = SmtpSettings(host="127.0.0.1", port=port, security=security, timeout=5)
+        with pytest.raises(DeliveryError, match="certificate is not trusted") as info:
+            send_message(settings, msg, retries=2, backoff=0.01)
+        assert info.value.permanent and sink.messages == []
+        ca_file = tmp_path / "ca.pem"
+        certificate_authority.cert_pem.write_to_path(str(ca_file))
+        trusted = smtp_settings(
+            None,
+            {
+                "THREATBRIEF_SMTP_HOST": "127.0.0.1",
+                "THREATBRIEF_SMTP_PORT": str(port),
+                "THREATBRIEF_SMTP_SECURITY": security,
+                "THREATBRIEF_SMTP_CA_FILE": str(ca_file),
+            },
+        )
+        assert trusted is not None
+        send_message(trusted, msg, retries=0)
+        assert [m["To"] for m in sink.messages] == ["liaison@ria.example"]
+    finally:
+        controller.stop()
