@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import Sink, free_port, local_config, rss
-from threatbrief import outbox, pipeline, store
+from threatbrief import outbox, pipeline, store, store_outbox
 from threatbrief.cli import cli
 from threatbrief.errors import UsageError
 from threatbrief.mail import DeliveryError, SmtpSession, SmtpSettings, send_message, smtp_settings
@@ -93,7 +93,7 @@ def test_digests_go_to_a_real_smtp_server_once(
     assert "Lazarus" not in ru.get_body(("plain",)).get_content()
     again = _send(config, db, tmp_path, _settings(port))
     assert (again.queued, again.sent) == (0, 0) and len(sink.messages) == 2
-    states = {r["email"]: r["last_state"] for r in store.subscribers(db)}
+    states = {r["email"]: r["last_state"] for r in store_outbox.subscribers(db)}
     assert states == {"ru@cert.example": "sent", "kp@cert.example": "sent", "cn@cert.example": None}
 
 

@@ -20,7 +20,7 @@ import stix2
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
-from threatbrief import _markings, outbox, pipeline, store
+from threatbrief import _markings, outbox, pipeline, store, store_outbox
 from threatbrief.config import Config
 from threatbrief.errors import ShareError, UsageError
 from threatbrief.exchange import run_export, run_import, validate_bundle
@@ -420,7 +420,7 @@ def test_tlp_gate_in_every_output(
         written = outbox.write_digest(
             shared,
             db,
-            outbox._subscriber(store.subscribers(db, "r@cert.example")[0]),
+            outbox._subscriber(store_outbox.subscribers(db, "r@cert.example")[0]),
             MARCH,
             tmp_path / "outbox",
             clock=lambda: NOW,

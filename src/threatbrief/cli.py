@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from . import __version__, jobs, outbox, pipeline, store
+from . import __version__, jobs, outbox, pipeline, store, store_outbox
 from .classify import classify_stream
 from .config import Config, load_config
 from .demo import run_demo
@@ -669,7 +669,7 @@ def subscribers_list(state: _State) -> None:
         threatbrief subscribers list
     """
     with state.db() as db:
-        rows = store.subscribers(db)
+        rows = store_outbox.subscribers(db)
     table = Table(title="Subscribers", title_justify="left")
     for col in (
         "email",
@@ -708,7 +708,7 @@ def subscribers_remove(state: _State, email: str) -> None:
         threatbrief subscribers remove liaison@ria.example
     """
     with state.db() as db, store.feed_transaction(db):
-        if not store.remove_subscriber(db, email.strip().lower()):
+        if not store_outbox.remove_subscriber(db, email.strip().lower()):
             raise UsageError(f"no subscriber {email}")
     click.echo(f"Removed {email}")
 

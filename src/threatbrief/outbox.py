@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 from email_validator import EmailNotValidError, validate_email
 
-from . import store
+from . import store, store_outbox
 from ._lexicon import actor_states
 from .brief import SECTOR_NAMES, cluster
 from .config import Config
@@ -142,7 +142,7 @@ def add_subscriber(
         address = validate_email(email, check_deliverability=False).normalized
     except EmailNotValidError as exc:
         raise UsageError(f"invalid email address {email!r}: {exc}") from exc
-    existing = {r["email"]: r for r in store.subscribers(db, address)}
+    existing = {r["email"]: r for r in store_outbox.subscribers(db, address)}
     if update and address not in existing:
         raise UsageError(f"no subscriber {address}")
     if not update and address in existing:
@@ -167,7 +167,7 @@ def add_subscriber(
         raise UsageError(f"unknown actor set, sector or partner code: {', '.join(bad)}")
     old = existing.get(address, {})
     token = old.get("token") or secrets.token_urlsafe(18)
-    store.save_subscriber(
+    store_outbox.save_subscriber(
         db,
         {
             "email": address,
@@ -260,7 +260,7 @@ def _run_digests(
 ) -> DigestRun:
     run = DigestRun()
     cache: dict[tuple[datetime, datetime, TLP], WindowStories] = {}
-    for row in store.subscribers(db):
+    for row in store_outbox.subscribers(db):
         if cadence is not None and row["cadence"] != cadence:
             continue
         sub = _subscriber(row)
@@ -269,11 +269,11 @@ def _run_digests(
             continue
         msg = _digest_message(config, db, sub, window, now, by_change=True, cache=cache)
         with store.feed_transaction(db):
-            store.mark_digest_sent(db, sub.email, window.end)
+            store_outbox.mark_digest_sent(db, sub.email, window.end)
             if msg is None:
                 run.empty += 1
                 continue
-            if store.queue_message(
+            if store_outbox.queue_message(
                 db,
                 email=sub.email,
                 start=window.start,
@@ -286,10 +286,10 @@ def _run_digests(
     if send and settings is not None:
         _deliver(db, settings, run, now=now, retries=retries, backoff=backoff)
     else:
-        for row in store.outbox_rows(db, ("pending", "sending")):
+        for row in store_outbox.outbox_rows(db, ("pending", "sending")):
             path = write_eml(outbox, f"digest-{row['id']:06d}", _outbox_message(db, row["id"]))
             with store.feed_transaction(db):
-                store.set_outbox_state(db, row["id"], "written", now, path=str(path))
+                store_outbox.set_outbox_state(db, row["id"], "written", now, path=str(path))
             run.written.append(path)
     return run
 
@@ -298,7 +298,9 @@ _HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
 
 
 def _outbox_message(db: sqlite_utils.Database, row_id: int) -> EmailMessage:
-    parsed = email.message_from_bytes(store.outbox_message(db, row_id), policy=email.policy.SMTP)
+    parsed = email.message_from_bytes(
+        store_outbox.outbox_message(db, row_id), policy=email.policy.SMTP
+    )
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -315,24 +317,24 @@ def _deliver(
     """Send the outbox over one reused connection. A row is committed as `sending` before its
     SMTP transaction, so a crash repeats at most that message, with the same Message-ID. When
     the server stays unreachable after the retries, the rest wait for the next run."""
-    rows = store.outbox_rows(db, ("pending", "sending"))
+    rows = store_outbox.outbox_rows(db, ("pending", "sending"))
     with SmtpSession(settings, retries=retries, backoff=backoff) as session:
         for n, row in enumerate(rows):
-            data = store.outbox_message(db, row["id"])
+            data = store_outbox.outbox_message(db, row["id"])
             sender, recipients = envelope(_HEADERS.parsebytes(data, headersonly=True))
             with store.feed_transaction(db):
-                store.set_outbox_state(db, row["id"], "sending", now, attempt=True)
+                store_outbox.set_outbox_state(db, row["id"], "sending", now, attempt=True)
             try:
                 session.send_bytes(sender, recipients, data)
             except DeliveryError as exc:
                 state = "failed" if exc.permanent else "pending"
                 with store.feed_transaction(db):
-                    store.set_outbox_state(db, row["id"], state, now, error=str(exc))
+                    store_outbox.set_outbox_state(db, row["id"], state, now, error=str(exc))
                 if exc.permanent:
                     run.failed.append(f"{row['email']}: {exc}")
                     continue
                 run.deferred += len(rows) - n
                 return
             with store.feed_transaction(db):
-                store.set_outbox_state(db, row["id"], "sent", now)
+                store_outbox.set_outbox_state(db, row["id"], "sent", now)
             run.sent += 1
