@@ -460,3 +460,19 @@ def pipeline_brief_context(config: Config, db: sqlite_utils.Database) -> Any:
         assessments=pipeline.partner_assessments(db, MARCH, TLP.RED),
         actor_states=actor_states(),
     )
+
+
+def test_versions_compare_as_times_not_as_text(shared: Config, db: sqlite_utils.Database) -> None:
+    objects = [json.loads(o.serialize()) for o in _partner_report()]
+    report = objects[-1]
+    report["modified"] = "2025-03-12T08:00:00.000Z"
+    assert run_import(db, _raw(objects), "CERT-X", now=NOW).changed == 1
+    report["modified"] = "2025-03-12T08:00:00Z"  # the same instant, written shorter
+    assert run_import(db, _raw(objects), "CERT-X", now=NOW).changed == 0
+    report["modified"] = "2025-03-12T08:00:00.5Z"
+    report["name"] = "Kimsuky campaign, revised"
+    assert run_import(db, _raw(objects), "CERT-X", now=NOW).changed == 1
+    assert db.execute("select name from assessments").fetchall() == [("Kimsuky campaign, revised",)]
+    assert db.execute("select count(*) from tags where origin = 'partner:CERT-X'").fetchone() == (
+        2,
+    )

@@ -4,7 +4,7 @@
 Configuration, database and clock in; files out. The TLP gate (`models.ceiling`, channel
 `export`) is applied in the store query, so nothing above `--tlp` is ever read, and `red`
 never leaves. Validation with stix2-validator is optional because it is slow (about 1.3 ms an
-object); tests/test_share.py runs it on every export it makes.
+object); the tests validate an export at each clearance.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import stix2
@@ -164,6 +165,13 @@ def read_bundle(data: bytes, actor_names: Mapping[str, str]) -> PartnerBundle:
     return out
 
 
+def _utc(stamp: str, timespec: str) -> str:
+    """A STIX timestamp (already checked by stix2.parse) in the store's form, comparable as text:
+    "2025-03-12T00:00:00Z" and "2025-03-12T00:00:00.000Z" become the same string."""
+    when = datetime.fromisoformat(str(stamp).replace("Z", "+00:00")).astimezone(UTC)
+    return when.isoformat(timespec=timespec)
+
+
 def fold(text: str) -> str:
     return re.sub(r"[\s_-]+", " ", text.strip().casefold())
 
@@ -207,8 +215,8 @@ def _assessment(
         "type": obj["type"],
         "name": clean(name, 300),
         "body": clean(body, 10_000),
-        "published": str(obj.get("published") or obj.get("created")),
-        "modified": str(obj.get("modified") or obj.get("created")),
+        "published": _utc(obj.get("published") or obj["created"], "seconds"),
+        "modified": _utc(obj.get("modified") or obj["created"], "microseconds"),
         "tlp": out.levels[obj["id"]].label,
         "marking_notes": "; ".join(out.marking_notes.get(obj["id"], [])),
         "urls": "\n".join(urls),
