@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 import sqlite_utils
 import yaml
 from click.testing import CliRunner
@@ -187,3 +189,25 @@ def test_lexicon_import_reads_attack_stix_and_skips_revoked(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     entries = yaml.safe_load((local / "actors.local.yaml").read_text())["actors"]
     assert entries == [{"name": "Kimsuky", "aliases": ["Example Velvet Alias"]}]
+
+
+def test_retag_in_worker_processes_matches_retag_in_process(
+    httpserver: HTTPServer,
+    db: sqlite_utils.Database,
+    now: datetime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _ingest(httpserver, db, now)
+    monkeypatch.setattr(pipeline, "RETAG_BATCH", 1)  # one item per batch: several batches
+
+    def tags() -> list[tuple[Any, ...]]:
+        return db.execute(
+            'select item_id, kind, value, rule, evidence_text, field, start, "end", origin '
+            "from tags order by item_id, kind, value, rule, start"
+        ).fetchall()
+
+    assert pipeline.run_retag(db, Tagger.default(), clock=lambda: now, workers=1) == 2
+    alone = tags()
+    db.execute("delete from tags where origin = 'lexicon'")
+    assert pipeline.run_retag(db, Tagger.default(), clock=lambda: now, workers=2) == 2
+    assert tags() == alone and len(alone) > 3

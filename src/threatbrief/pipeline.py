@@ -8,6 +8,7 @@ recorded in `fetch_log` and in its health row, and never stops the others.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import hashlib
 import json
@@ -17,8 +18,8 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -99,23 +100,34 @@ def select_feeds(config: Config, feed_ids: Sequence[str] = ()) -> list[Feed]:
     return [config.feed(i) for i in dict.fromkeys(feed_ids)]
 
 
+def _evidence(
+    tagger: Tagger, rows: Iterable[tuple[str, str, str, str]]
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The evidence for each (id, title, summary, content) row."""
+    return [
+        (
+            item_id,
+            [
+                e.as_dict()
+                for e in tagger.tag(
+                    [("title", title or ""), ("summary", summary or ""), ("content", content or "")]
+                ).evidence
+            ],
+        )
+        for item_id, title, summary, content in rows
+    ]
+
+
 def tag_items(
-    db: sqlite_utils.Database, tagger: Tagger, item_ids: Sequence[str] | None, now: datetime
+    db: sqlite_utils.Database, tagger: Tagger, item_ids: Sequence[str], now: datetime
 ) -> int:
-    """Tag the given items (all items when None) and store the evidence; returns the count.
+    """Tag the given items and store the evidence; returns the count.
 
     Analyst corrections are kept: only the lexicon's own rows are replaced.
     """
-    count = 0
-    for item_id, title, summary, content in store.item_texts(db, item_ids):
-        tagging = tagger.tag(
-            [("title", title or ""), ("summary", summary or ""), ("content", content or "")]
-        )
-        store.save_tagging(
-            db, item_id, [e.as_dict() for e in tagging.evidence], tagging.lexicon_version, now
-        )
-        count += 1
-    return count
+    taggings = _evidence(tagger, store.item_texts(db, item_ids))
+    store.save_taggings(db, taggings, tagger.version, now)
+    return len(taggings)
 
 
 async def _parse_with(executor: Executor | None, parse: Callable[[], ParsedFeed]) -> ParsedFeed:
@@ -345,15 +357,61 @@ def run_reparse(
     return outcomes
 
 
-def run_retag(
-    db: sqlite_utils.Database, tagger: Tagger | None = None, clock: Clock = utc_now
-) -> int:
-    """Re-run the tagger over every stored item (after a lexicon change), in one transaction.
+RETAG_BATCH = 2_000  # items per transaction: fetch jobs can write between batches
+_worker_tagger: Tagger | None = None
 
-    Analyst corrections survive; returns how many items were tagged.
+
+def _init_tag_worker(sources: tuple[Path, ...]) -> None:
+    global _worker_tagger
+    _worker_tagger = Tagger.default(list(sources))
+
+
+def _tag_batch(rows: list[tuple[str, str, str, str]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """In a worker process: the evidence for each row."""
+    assert _worker_tagger is not None
+    return _evidence(_worker_tagger, rows)
+
+
+def run_retag(
+    db: sqlite_utils.Database,
+    tagger: Tagger | None = None,
+    clock: Clock = utc_now,
+    workers: int | None = None,
+) -> int:
+    """Re-run the tagger over every stored item (after a lexicon change); returns the count.
+
+    Items are re-tagged in batches of RETAG_BATCH, one transaction each, so the database stays
+    writable for fetches meanwhile; a stopped retag is finished by running it again. With
+    several cores, worker processes tag while this process writes. Analyst corrections survive.
     """
-    with store.feed_transaction(db):
-        return tag_items(db, tagger or Tagger.default(), None, clock())
+    tagger = tagger or Tagger.default()
+    now = clock()
+    ids = [row[0] for row in db.execute("select id from items order by rowid")]
+    batches = [ids[n : n + RETAG_BATCH] for n in range(0, len(ids), RETAG_BATCH)]
+    workers = min(os.cpu_count() or 1, len(batches)) if workers is None else workers
+    if workers < 2 or tagger.sources is None:
+        for batch in batches:
+            with store.feed_transaction(db):
+                tag_items(db, tagger, batch, now)
+        return len(ids)
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_tag_worker,
+        initargs=(tagger.sources,),
+    ) as pool:
+        pending: collections.deque[Future[list[tuple[str, list[dict[str, Any]]]]]] = (
+            collections.deque()
+        )
+        for n, batch in enumerate(batches):
+            pending.append(pool.submit(_tag_batch, list(store.item_texts(db, batch))))
+            last = n == len(batches) - 1
+            while pending and (last or len(pending) > 2 * workers):  # two per worker in flight
+                results = pending.popleft().result()
+                with store.feed_transaction(db):
+                    store.save_taggings(db, results, tagger.version, now)
+    return len(ids)
 
 
 def parse_period(since: str | None, until: str | None, period: str | None, now: datetime) -> Period:

@@ -532,12 +532,9 @@ TAG_KINDS = ("actor_set", "actor", "sector", "target")
 
 
 def item_texts(
-    db: sqlite_utils.Database, ids: Sequence[str] | None = None
+    db: sqlite_utils.Database, ids: Sequence[str]
 ) -> Iterator[tuple[str, str, str, str]]:
-    """(id, title, summary, content) of the given items, or of every item."""
-    if ids is None:
-        yield from db.execute("select id, title, summary, content from items order by rowid")
-        return
+    """(id, title, summary, content) of the given items."""
     for chunk in _chunks(list(ids)):
         marks = ",".join("?" * len(chunk))
         yield from db.execute(
@@ -545,35 +542,32 @@ def item_texts(
         )
 
 
-def save_tagging(
+def save_taggings(
     db: sqlite_utils.Database,
-    item_id: str,
-    evidence: Iterable[dict[str, Any]],
+    taggings: Sequence[tuple[str, Sequence[dict[str, Any]]]],
     lexicon_version: str,
     now: datetime,
 ) -> None:
-    """Replace an item's lexicon tags with new evidence rows; analyst rows are kept."""
-    db.execute("delete from tags where item_id = ? and origin = 'lexicon'", [item_id])
+    """Replace the lexicon tags of each (item id, evidence) pair; analyst and partner rows are
+    kept. One delete per chunk of items and one bulk insert, for ingest and retag alike."""
+    ids = [item_id for item_id, _ in taggings]
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        db.execute(f"delete from tags where origin = 'lexicon' and item_id in ({marks})", chunk)
+    created = _ts(now)
     rows = [
-        {
-            "item_id": item_id,
-            "kind": e["kind"],
-            "value": e["label"],
-            "confidence": e["confidence"],
-            "rule": e["rule"],
-            "evidence_text": e["text"],
-            "field": e["field"],
-            "start": e["start"],
-            "end": e["end"],
-            "origin": "lexicon",
-            "action": "add",
-            "lexicon_version": lexicon_version,
-            "created_at": _ts(now),
-        }
+        (
+            item_id, e["kind"], e["label"], e["confidence"], e["rule"], e["text"], e["field"],
+            e["start"], e["end"], "lexicon", "add", lexicon_version, created,
+        )
+        for item_id, evidence in taggings
         for e in evidence
-    ]
-    if rows:
-        _table(db, "tags").insert_all(rows)
+    ]  # fmt: skip
+    db.conn.executemany(
+        "insert into tags (item_id, kind, value, confidence, rule, evidence_text, field, start, "
+        '"end", origin, action, lexicon_version, created_at) values (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+        rows,
+    )
 
 
 def add_analyst_tag(

@@ -174,6 +174,9 @@ class Tagger:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
+        # the override folders of a `default()` tagger, so that worker processes can build
+        # the same one (the automata cannot be pickled); None for any other tagger
+        self.sources: tuple[Path, ...] | None = None
         self._iso_state = {str(v.get("iso")): k for k, v in lexicon.states.items() if v.get("iso")}
         g = lexicon.grammar
         en, ja, et = g.get("en", {}), g.get("ja", {}), g.get("et", {})
@@ -532,4 +535,7 @@ def _any_between(positions: Sequence[int], low: int, high: int) -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _default_tagger(overrides: tuple[tuple[Path, int], ...]) -> Tagger:
-    return Tagger(load_lexicon([folder for folder, _ in overrides]))
+    folders = tuple(folder for folder, _ in overrides)
+    tagger = Tagger(load_lexicon(folders))
+    tagger.sources = folders
+    return tagger
