@@ -134,7 +134,12 @@ async def _parse_with(executor: Executor | None, parse: Callable[[], ParsedFeed]
     """Parse in the executor (other cores keep parsing while this loop fetches), or here."""
     if executor is not None:
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, parse)
+            future = asyncio.get_running_loop().run_in_executor(executor, parse)
+        except (RuntimeError, OSError) as exc:  # the pool cannot start its processes here
+            log.warning("parse workers unavailable (%s); parsing in-process", str(exc).strip())
+            return parse()
+        try:
+            return await future
         except BrokenExecutor:
             log.warning("parse worker pool broke; parsing in-process")
     return parse()
