@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 from datetime import datetime
+from typing import Any
 
 import sqlite_utils
 from pytest_httpserver import HTTPServer
@@ -11,6 +14,7 @@ from pytest_httpserver import HTTPServer
 from helpers import local_config, rss
 from threatbrief import pipeline, store
 from threatbrief.errors import UsageError
+from threatbrief.models import ParsedFeed
 
 BOMB = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
 <rss version="2.0"><channel><title>&b;</title></channel></rss>"""
@@ -215,3 +219,15 @@ def test_many_feeds_parse_in_worker_processes_with_errors_intact(
     }
     assert outcomes["broken"].failed and "entities" in outcomes["broken"].error
     assert sum(o.new for o in outcomes.values()) == pipeline.PARALLEL_PARSE_MIN_FEEDS
+
+
+class _Unstartable(concurrent.futures.Executor):
+    """A pool that cannot start its processes (as in a script without a __main__ guard)."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        raise RuntimeError("An attempt has been made to start a new process")
+
+
+def test_parsing_falls_back_in_process_when_workers_cannot_start() -> None:
+    parsed = ParsedFeed(items=[], title="t")
+    assert asyncio.run(pipeline._parse_with(_Unstartable(), lambda: parsed)) is parsed
