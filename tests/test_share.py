@@ -363,6 +363,7 @@ def _duplicate() -> bytes:
         (lambda: b'{"type": "indicator", "id": "x"}', "expected a STIX bundle"),
         (lambda: b"[1, 2, 3]", "expected a STIX bundle"),
         (lambda: b" " * (100 * 1024 * 1024), "limited to 50 MB"),
+        (lambda: _raw([]).replace(b"[]", b"[" * 100_000 + b"]" * 100_000), "nested too deeply"),
     ],
     ids=[
         "missing-type",
@@ -374,6 +375,7 @@ def _duplicate() -> bytes:
         "not-a-bundle",
         "array",
         "100MB",
+        "nested-100000-deep",
     ],
 )
 def test_bad_bundles_are_refused_whole(

@@ -106,11 +106,12 @@ def test_classify_writes_one_line_per_input_line_in_order() -> None:
         json.dumps(["not", "an", "object"]),
         json.dumps({"id": "f", "title": 42}),
         json.dumps({"id": "g"}),
+        "[" * 100_000 + "]" * 100_000,  # nested deeper than Python's JSON parser can go
     ]
     result = CliRunner().invoke(cli, ["classify"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [o.get("id") for o in out] == ["a", None, "c", None, None, "f", "g"]
+    assert [o.get("id") for o in out] == ["a", None, "c", None, None, "f", "g", None]
     assert out[0]["actor_sets"] == ["north-korea"]
     assert out[0]["evidence"][0] == {
         "kind": "actor_set",
@@ -128,7 +129,8 @@ def test_classify_writes_one_line_per_input_line_in_order() -> None:
     assert out[4]["error"] == "not a JSON object"
     assert out[5]["error"] == "'title' is not a string"
     assert out[6]["actor_sets"] == [] and out[6]["evidence"] == []
-    assert "4 line(s) could not be classified" in result.stderr
+    assert out[7] == {"id": None, "line": 8, "error": "invalid JSON: nested too deeply"}
+    assert "5 line(s) could not be classified" in result.stderr
 
 
 def test_classify_reads_and_writes_files(tmp_path: Path) -> None:

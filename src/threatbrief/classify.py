@@ -38,6 +38,8 @@ def _classify_line(tagger: Tagger, number: int, line: str) -> dict[str, Any]:
         doc = json.loads(line)
     except ValueError as exc:
         return {"id": None, "line": number, "error": f"invalid JSON: {exc}"}
+    except RecursionError:
+        return {"id": None, "line": number, "error": "invalid JSON: nested too deeply"}
     if not isinstance(doc, dict):
         return {"id": None, "line": number, "error": "not a JSON object"}
     fields = []

@@ -110,7 +110,7 @@ def import_actors(path: Path, fmt: str, lexicon: Lexicon, into: Path) -> ImportR
     """
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise UsageError(f"cannot read {path}: {exc}") from exc
     readers = {"misp-galaxy": _misp, "attack-stix": _attack}
     if fmt not in readers or not isinstance(doc, dict):

@@ -89,6 +89,8 @@ def _load(data: bytes) -> list[Any]:
         raise BundleError(
             f"not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise BundleError("the JSON is nested too deeply to be a STIX bundle") from None
     if not isinstance(doc, dict) or doc.get("type") != "bundle":
         kind = doc.get("type") if isinstance(doc, dict) else type(doc).__name__
         raise BundleError(f"expected a STIX bundle (type 'bundle'), got {kind!r}")
@@ -118,6 +120,8 @@ def _check(index: int, obj: Any, seen: dict[str, Any]) -> ObjectError | None:
         )
     try:
         stix2.parse(obj, allow_custom=False, version="2.1")
+    except RecursionError:
+        return ObjectError(index, kind, oid, "nested too deeply")
     except (stix2.exceptions.STIXError, ValueError, TypeError, KeyError) as exc:
         return ObjectError(index, kind, oid, " ".join(str(exc).split())[:500])
     seen[oid] = obj
