@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
 from werkzeug.serving import make_server
 
 from test_share import _bundle, _export, _partner_report, shared  # noqa: F401
 from threatbrief import store_share
+from threatbrief import taxii as taxii_client
 from threatbrief.cli import cli
 from threatbrief.config import Config
 from threatbrief.models import TLP
@@ -175,4 +177,23 @@ def test_wrong_credentials_are_a_clear_error(
     result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
     assert result.exit_code == 1 and "TAXII poll failed" in result.output
     assert "401" in result.output
+    assert store_share.bookmark(db, root, COLLECTION) is None
+
+
+def test_a_server_that_never_stops_paging_is_cut_off(
+    db: sqlite_utils.Database, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A broken or hostile server answers every page with `more`: the poll stops at the page
+    limit with a clear error, imports nothing and keeps the bookmark where it was."""
+    monkeypatch.setattr(taxii_client, "MAX_PAGES", 5)
+    media = "application/taxii+json;version=2.1"
+    base = f"/api1/collections/{COLLECTION}/"
+    info = {"id": COLLECTION, "title": "endless", "can_read": True, "can_write": False}
+    httpserver.expect_request(base).respond_with_json(info, content_type=media)
+    page = {"more": True, "next": "again", "objects": []}
+    httpserver.expect_request(f"{base}manifest/").respond_with_json(page, content_type=media)
+    root = httpserver.url_for("/api1/")
+    result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert result.exit_code == 1 and "TAXII poll stopped: more than 5 pages" in result.output
+    assert len(httpserver.log) == 1 + 6  # the collection, then pages until one too many
     assert store_share.bookmark(db, root, COLLECTION) is None

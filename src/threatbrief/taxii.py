@@ -15,26 +15,60 @@ from collections.abc import Mapping
 from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from taxii2client.common import _HTTPConnection
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, as_pages
 
+from . import __version__
 from .errors import ShareError
+from .partner import MAX_OBJECTS
 
 __all__ = ["collection", "fetch_new", "publish"]
 
 PAGE = 100
+MAX_PAGES = 1_000
+TIMEOUT = (10.0, 120.0)  # seconds to connect, and between bytes
+
+
+class _Deadline(HTTPAdapter):
+    """requests waits forever by default; every TAXII request gets a connect and read limit."""
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | tuple[float, None] | None = None,
+        verify: bool | str = True,
+        cert: bytes | str | tuple[bytes | str, bytes | str] | None = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        return super().send(request, stream, timeout or TIMEOUT, verify, cert, proxies)
 
 
 def collection(api_root: str, collection_id: str, environ: Mapping[str, str]) -> Collection:
-    """A taxii2-client collection at `api_root`, with credentials from the environment."""
+    """A taxii2-client collection at `api_root`, with credentials from the environment and
+    time limits on every request."""
     if not api_root.startswith(("https://", "http://")):
         raise ShareError(f"the TAXII address must be http(s), not {api_root!r}")
-    url = f"{api_root.rstrip('/')}/collections/{collection_id}/"
-    return Collection(
-        url,
+    conn = _HTTPConnection(
         user=environ.get("THREATBRIEF_TAXII_USER") or None,
         password=environ.get("THREATBRIEF_TAXII_PASSWORD") or None,
+        user_agent=f"threatbrief/{__version__}",
+        version="2.1",
     )
+    for scheme in ("http://", "https://"):
+        conn.session.mount(scheme, _Deadline())
+    return Collection(f"{api_root.rstrip('/')}/collections/{collection_id}/", conn=conn)
+
+
+def _within_limits(pages: int, objects: int) -> None:
+    """A server that never stops saying `more` must not keep a poll going forever."""
+    if pages >= MAX_PAGES or objects > MAX_OBJECTS:
+        raise ShareError(
+            f"TAXII poll stopped: more than {MAX_PAGES:,} pages or {MAX_OBJECTS:,} objects "
+            "since the bookmark; nothing was imported"
+        )
 
 
 def _failure(action: str, exc: Exception) -> ShareError:
@@ -72,12 +106,14 @@ def fetch_new(target: Collection, added_after: str | None) -> tuple[dict[str, An
     newest = added_after
     objects: list[Any] = []
     try:
-        for page in as_pages(target.get_manifest, per_request=PAGE, **params):
+        for pages, page in enumerate(as_pages(target.get_manifest, per_request=PAGE, **params)):
+            _within_limits(pages, 0)
             for record in page.get("objects", []):
                 if newest is None or record["date_added"] > newest:
                     newest = record["date_added"]
-        for page in as_pages(target.get_objects, per_request=PAGE, **params):
+        for pages, page in enumerate(as_pages(target.get_objects, per_request=PAGE, **params)):
             objects += page.get("objects", [])
-    except (TAXIIServiceException, requests.RequestException) as exc:
+            _within_limits(pages, len(objects))
+    except (TAXIIServiceException, requests.RequestException, KeyError, TypeError) as exc:
         raise _failure("poll", exc) from exc
     return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}, newest
