@@ -128,8 +128,8 @@ def main() -> None:
         rows = store.period_items(db, period.start, period.end, TLP.AMBER)
         prev = store.period_items(db, period.previous().start, period.start, TLP.AMBER)
         query = time.perf_counter() - t0
-        items = pipeline._brief_items(config, rows)
-        previous = pipeline._brief_items(config, prev)
+        items = pipeline.brief_items(config, rows)
+        previous = pipeline.brief_items(config, prev)
         t0 = time.perf_counter()
         ctx = brief_module.build_brief(
             items, previous, period, ["EE", "JP"], "bench", datetime.now(UTC)

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,6 +84,15 @@ def test_golden_brief(
     assert out.read_text(encoding="utf-8") == golden.read_text(encoding="utf-8")
 
 
+def _pdf_objects(data: bytes) -> bytes:
+    """A PDF's objects as bytes, with its compressed streams (object streams too) inflated."""
+    inflated = [data]
+    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", data, re.DOTALL):
+        with contextlib.suppress(zlib.error):
+            inflated.append(zlib.decompress(stream))
+    return b"".join(inflated)
+
+
 def test_pdf_brief_is_a_pdf(
     loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -93,6 +104,9 @@ def test_pdf_brief_is_a_pdf(
     assert data.startswith(b"%PDF-") and b"javascript" not in data.lower()
     # WeasyPrint's per-glyph and per-property warnings do not flood the terminal
     assert not [r for r in caplog.records if r.name.startswith(("weasyprint", "fontTools"))]
+    # the Japanese title is drawn with the packaged font, whatever fonts the machine has
+    assert b"+threatbrief-JP" in _pdf_objects(data)
+    assert not any("no Japanese font" in r.getMessage() for r in caplog.records)
 
 
 def test_brief_model_is_true_to_its_data(

@@ -121,8 +121,17 @@ def render_digest(ctx: DigestContext, template_dir: Path | None = None) -> tuple
     )
 
 
+# A subset of Noto Sans CJK JP (OFL 1.1, see fonts/OFL.txt) covering JIS X 0208: PDF briefs
+# embed it, so Japanese renders on a machine without a CJK font. scripts/build_cjk_font.py.
+CJK_FONT = Path(__file__).parent / "fonts" / "NotoSansCJKjp-subset.woff2"
+_FONT_FACE = '<style>@font-face {{ font-family: "threatbrief JP"; src: url("{}"); }}</style>'
+
+
 def cjk_font_available() -> bool:
-    """Whether fontconfig knows a font that covers Japanese."""
+    """Whether a font that covers Japanese is at hand: the packaged subset, or one that
+    fontconfig knows."""
+    if CJK_FONT.is_file():
+        return True
     if shutil.which("fc-list") is None:
         return False
     result = subprocess.run(
@@ -131,8 +140,20 @@ def cjk_font_available() -> bool:
     return bool(result.stdout.strip())
 
 
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise ValueError(f"the brief's PDF fetches nothing from outside (refused {url[:80]})")
+def _only_the_font() -> Any:
+    """WeasyPrint's URL fetcher for briefs: the packaged font, and nothing else, from anywhere
+    (feed text is escaped, so nothing else should ever be asked for)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class OnlyTheFont(URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url == CJK_FONT.as_uri():
+                return URLFetcherResponse(
+                    url, CJK_FONT.read_bytes(), {"Content-Type": "font/woff2"}
+                )
+            raise ValueError(f"the brief's PDF fetches nothing from outside (refused {url[:80]})")
+
+    return OnlyTheFont(allowed_protocols=("file",), allow_redirects=False)
 
 
 def _pdf(env: jinja2.Environment, ctx: BriefContext) -> bytes:
@@ -156,7 +177,9 @@ def _pdf(env: jinja2.Environment, ctx: BriefContext) -> bytes:
             "font (Debian: fonts-noto-cjk) and render again.</p>"
         )
         html = html.replace("<body>", f"<body>{notice}", 1)
-    document = weasyprint.HTML(string=html, url_fetcher=_no_fetch)
+    if CJK_FONT.is_file():
+        html = html.replace("</head>", _FONT_FACE.format(CJK_FONT.as_uri()) + "</head>", 1)
+    document = weasyprint.HTML(string=html, url_fetcher=_only_the_font())
     # WeasyPrint logs one warning per missing glyph and per screen-only CSS property; the one
     # that matters, a missing Japanese font, is said once above and on the PDF's first page.
     noisy = [logging.getLogger(name) for name in ("weasyprint", "fontTools")]
