@@ -14,6 +14,10 @@ test:
 
 bench:
 	$(PY) benchmarks/bench_ingest.py
+	$(PY) benchmarks/bench_tag.py
+	$(PY) benchmarks/bench_brief.py
+	$(PY) benchmarks/bench_digest.py
+	$(PY) benchmarks/bench_share.py
 
 sample:
 	$(PY) scripts/build_sample.py
