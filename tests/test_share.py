@@ -478,3 +478,14 @@ def test_versions_compare_as_times_not_as_text(shared: Config, db: sqlite_utils.
     assert db.execute("select count(*) from tags where origin = 'partner:CERT-X'").fetchone() == (
         2,
     )
+
+
+def test_a_damaged_manifest_is_not_overwritten(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"a1b2": {"info": "an earlier export"')  # cut off
+    with pytest.raises(UsageError, match="manifest.json cannot be read"):
+        _export(shared, db, tmp_path, TLP.GREEN)
+    assert sorted(p.name for p in folder.iterdir()) == ["manifest.json"]

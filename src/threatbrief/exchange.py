@@ -43,7 +43,6 @@ class ExportResult:
     objects: int
     tlp: str
     sha256: str
-    problems: list[str]
 
 
 def validate_bundle(bundle: dict[str, Any]) -> list[str]:
@@ -77,8 +76,8 @@ def run_export(
     """Write the period's bundle to `out`, and its MISP event and manifest.json beside it.
 
     Raises:
-        UsageError: clearance `red`, a missing output folder, or (with `validate`) a bundle
-            that stix2-validator rejects.
+        UsageError: clearance `red`, a missing output folder, a damaged manifest.json, or
+            (with `validate`) a bundle that stix2-validator rejects.
     """
     level = ceiling(clearance, "export")
     if level is None or clearance is TLP.RED:
@@ -87,6 +86,7 @@ def run_export(
         )
     if not out.parent.is_dir():
         raise UsageError(f"output folder {out.parent} does not exist")
+    manifest = _manifest(out.parent / "manifest.json")  # before anything is written
     rows = store.period_items(db, period.start, period.end, level)
     items = brief_items(config, rows)
     previous = period.previous()
@@ -108,19 +108,23 @@ def run_export(
     event = misp_event(objects, config.organisation, now)
     misp_path = out.parent / f"{event['Event']['uuid']}.json"
     _write_json(misp_path, event)
-    manifest_path = out.parent / "manifest.json"
-    manifest: dict[str, Any] = {}
-    if manifest_path.exists():
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
     manifest.update(manifest_entry(event))
-    _write_json(manifest_path, manifest)
+    _write_json(out.parent / "manifest.json", manifest)
     top = max((store.item_tlp(r["tlp"]) for r in rows), default=TLP.CLEAR)
-    return ExportResult(
-        out, misp_path, len(objects), top.label, hashlib.sha256(data).hexdigest(), problems
-    )
+    return ExportResult(out, misp_path, len(objects), top.label, hashlib.sha256(data).hexdigest())
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    """The folder's MISP feed manifest so far; a damaged one is an error, never overwritten."""
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"{path} cannot be read ({exc}); repair or remove it first") from exc
+    if not isinstance(manifest, dict):
+        raise UsageError(f"{path} is not a MISP feed manifest; repair or remove it first")
+    return manifest
 
 
 def _bundle_id(objects: list[Any]) -> str:
