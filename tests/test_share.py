@@ -17,10 +17,12 @@ from typing import Any
 import pytest
 import sqlite_utils
 import stix2
+from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
 from threatbrief import _markings, outbox, pipeline, store, store_outbox
+from threatbrief.cli import cli
 from threatbrief.config import Config
 from threatbrief.errors import ShareError, UsageError
 from threatbrief.exchange import run_export, run_import, validate_bundle
@@ -489,3 +491,27 @@ def test_a_damaged_manifest_is_not_overwritten(
     with pytest.raises(UsageError, match="manifest.json cannot be read"):
         _export(shared, db, tmp_path, TLP.GREEN)
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json"]
+
+
+def test_explain_shows_partner_tags_and_feed_text_is_not_markup(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """Rich markup in untrusted text ("[/]" closes nothing, "[link=…]") is printed as text."""
+    run_import(db, _bundle(*_partner_report(name="Kimsuky [/] [link=javascript:x]here")), "CERT-X",
+               now=NOW)  # fmt: skip
+    (item_id,) = db.execute("select id from items where url = ?", [_url(TLP.CLEAR)]).fetchone()
+    db.execute("update items set title = '[/] [bold]CNRY1CLEAR[/bold]' where id = ?", [item_id])
+    db.execute("update feeds set last_error = 'HTTP 500 [/] [red]x' where id = 'f'")
+    path = db.execute("pragma database_list").fetchone()[2]
+    runner = CliRunner()
+    explained = runner.invoke(cli, ["--db", path, "explain", item_id])
+    assert explained.exit_code == 0, explained.output
+    assert "[/] [bold]CNRY1CLEAR[/bold]" in explained.stdout
+    assert "actor=Kimsuky: CERT-X assesses so in 'Kimsuky [/] [link=javascript:x]here'" in (
+        explained.stdout
+    )
+    config = tmp_path / "feeds.yaml"
+    config.write_text("version: 1\nfeeds:\n  - {id: f, url: 'https://f.example/rss'}\n")
+    health = runner.invoke(cli, ["--db", path, "-c", str(config), "feeds"])
+    assert health.exit_code == 0, health.output
+    assert "[/]" in health.stdout and "[red]x" in health.stdout  # the cell wraps, unstyled

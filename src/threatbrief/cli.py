@@ -24,6 +24,7 @@ import sqlite_utils
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
+from rich.text import Text
 
 from . import __version__, jobs, outbox, pipeline, store, store_outbox
 from .classify import classify_stream
@@ -37,7 +38,9 @@ from .schedule import build_scheduler
 from .tag import Tagger
 
 stderr = Console(stderr=True)
-stdout = Console(highlight=False, soft_wrap=True)
+# Feed text, error messages and names reach these tables: no Rich markup is read from them,
+# so "[/]" in a feed's error can neither break the output nor style it.
+stdout = Console(highlight=False, soft_wrap=True, markup=False)
 
 
 class _State:
@@ -372,7 +375,7 @@ def explain(state: _State, item_id: str) -> None:
     with state.db() as db:
         item = store.get_item(db, item_id)
         rows = store.item_tags(db, item_id)
-    stdout.print(f"[bold]{item['title']}[/bold]", markup=True, highlight=False)
+    stdout.print(Text(item["title"] or "", style="bold"))
     click.echo(f"{item['url']}  ({item['feed_id']}, {item['published_at'] or 'date unknown'})")
     labels = store.effective_labels(rows)
     for kind in store.TAG_KINDS:
@@ -384,6 +387,12 @@ def explain(state: _State, item_id: str) -> None:
             click.echo(
                 f"  {r['kind']}={r['value']}: analyst {r['action']}"
                 + (f" — {r['note']}" if r["note"] else "")
+            )
+            continue
+        if r["origin"].startswith("partner:"):
+            click.echo(
+                f"  {r['kind']}={r['value']}: {r['origin'].removeprefix('partner:')} assesses "
+                f"so in {r['evidence_text']!r} (TLP:{str(r['tlp']).upper()}, {r['note']})"
             )
             continue
         text = r["evidence_text"]
