@@ -197,3 +197,18 @@ def test_a_server_that_never_stops_paging_is_cut_off(
     assert result.exit_code == 1 and "TAXII poll stopped: more than 5 pages" in result.output
     assert len(httpserver.log) == 1 + 6  # the collection, then pages until one too many
     assert store_share.bookmark(db, root, COLLECTION) is None
+
+
+@pytest.mark.parametrize(
+    "root,message",
+    [
+        ("http://taxii.partner.example/api1/", "plain http is allowed only to a loopback host"),
+        ("ftp://taxii.partner.example/api1/", "must be an http(s) URL"),
+        ("taxii.partner.example/api1", "must be an http(s) URL"),
+    ],
+)
+def test_taxii_addresses_are_checked_before_any_request(
+    db: sqlite_utils.Database, root: str, message: str
+) -> None:
+    result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert result.exit_code == 1 and message in result.output

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.policy
 import functools
-import ipaddress
 import smtplib
 import ssl
 import time
@@ -20,6 +19,7 @@ from email.message import EmailMessage, Message
 from email.utils import getaddresses
 from typing import Any
 
+from ._net import is_loopback_host
 from .errors import ThreatbriefError
 
 __all__ = ["DeliveryError", "SmtpSession", "SmtpSettings", "send_message", "smtp_settings"]
@@ -45,15 +45,6 @@ class SmtpSettings:
     ca_file: str = ""  # a private CA's certificates, instead of the system's trust store
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _text(value: bytes | str) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else value
 
@@ -74,7 +65,7 @@ def smtp_settings(mail: Any, environ: Mapping[str, str]) -> SmtpSettings | None:
     port = int(environ.get("THREATBRIEF_SMTP_PORT") or getattr(mail, "port", None) or default_port)
     if security not in ("starttls", "ssl", "none"):
         raise DeliveryError(f"unknown SMTP security {security!r}", permanent=True)
-    if security == "none" and not _is_loopback(host):
+    if security == "none" and not is_loopback_host(host):
         raise DeliveryError(
             f"plain SMTP is allowed only to a loopback host, not {host}", permanent=True
         )

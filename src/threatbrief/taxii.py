@@ -13,6 +13,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -21,6 +22,7 @@ from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import Collection, as_pages
 
 from . import __version__
+from ._net import is_loopback_host
 from .errors import ShareError
 from .partner import MAX_OBJECTS
 
@@ -49,8 +51,14 @@ class _Deadline(HTTPAdapter):
 def collection(api_root: str, collection_id: str, environ: Mapping[str, str]) -> Collection:
     """A taxii2-client collection at `api_root`, with credentials from the environment and
     time limits on every request."""
-    if not api_root.startswith(("https://", "http://")):
-        raise ShareError(f"the TAXII address must be http(s), not {api_root!r}")
+    parts = urlsplit(api_root)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ShareError(f"the TAXII address must be an http(s) URL, not {api_root!r}")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ShareError(
+            f"TAXII over plain http is allowed only to a loopback host, not {parts.hostname}: "
+            "credentials and assessments would cross the network in clear"
+        )
     conn = _HTTPConnection(
         user=environ.get("THREATBRIEF_TAXII_USER") or None,
         password=environ.get("THREATBRIEF_TAXII_PASSWORD") or None,
