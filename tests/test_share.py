@@ -175,6 +175,13 @@ def test_reexport_keeps_ids_with_a_newer_modified(
     assert manifest[event_id]["info"] == event["info"] and event["Attribute"]
 
 
+def test_export_checks_partner_codes(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    with pytest.raises(UsageError, match="ISO 3166 alpha-2"):
+        _export(shared, db, tmp_path, TLP.GREEN, partners=("EE", "Japan"))
+
+
 def test_red_never_leaves_by_export(
     shared: Config, db: sqlite_utils.Database, tmp_path: Path
 ) -> None:

@@ -27,7 +27,7 @@ from .config import Config
 from .errors import ShareError, UsageError
 from .models import TLP, Period, ceiling
 from .partner import BundleError, fold, read_bundle
-from .pipeline import brief_items
+from .pipeline import brief_items, check_partners
 from .share import ExportInput, build_objects, manifest_entry, misp_event
 from .tag import Tagger
 
@@ -84,6 +84,7 @@ def run_export(
         raise UsageError(
             "TLP:RED never leaves by export; choose clear, green, amber or amber+strict"
         )
+    check_partners(partners)
     if not out.parent.is_dir():
         raise UsageError(f"output folder {out.parent} does not exist")
     manifest = _manifest(out.parent / "manifest.json")  # before anything is written

@@ -534,6 +534,16 @@ class BriefResult:
     sha256: str
 
 
+def check_partners(partners: Sequence[str]) -> None:
+    """Raises UsageError unless `partners` are ISO 3166 alpha-2 codes, at least one."""
+    unknown = [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
+    if unknown or not partners:
+        raise UsageError(
+            f"partners must be ISO 3166 alpha-2 codes such as EE,JP; got "
+            f"{', '.join(partners) or 'none'}"
+        )
+
+
 def run_brief(
     config: Config,
     db: sqlite_utils.Database,
@@ -553,12 +563,7 @@ def run_brief(
     Raises:
         UsageError: unknown partner codes or format, or an output folder that does not exist.
     """
-    unknown = [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
-    if unknown or not partners:
-        raise UsageError(
-            f"partners must be ISO 3166 alpha-2 codes such as EE,JP; got "
-            f"{', '.join(partners) or 'none'}"
-        )
+    check_partners(partners)
     if not out.parent.exists():
         raise UsageError(f"output folder {out.parent} does not exist")
     clearance = ceiling(clearance, "local") or TLP.CLEAR  # a brief is written for local reading
