@@ -42,6 +42,12 @@ def _load(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config:
                 "https://x.example/2",
             ),
             ("3", "Volt Typhoon persists in US networks", "https://x.example/3"),
+            # entity-escaped twice in the feed, so markup survives parsing as literal text
+            (
+                "4",
+                "Sandworm &lt;script&gt;alert(1)&lt;/script&gt; hits Estonian grid",
+                "https://x.example/4",
+            ),
         )
     )
     config = local_config({"f": httpserver.url_for("/f")})
@@ -64,7 +70,7 @@ def test_digest_eml_has_both_parts_and_safe_headers(
     assert path is not None
     msg = _read(path)
     assert msg["To"] == "analyst@cert.example" and msg["Bcc"] is None
-    assert msg["Subject"] == "Threat digest 1 Mar – 11 Mar 2025: 1 story [TLP:CLEAR]"
+    assert msg["Subject"] == "Threat digest 1 Mar – 11 Mar 2025: 2 stories [TLP:CLEAR]"
     period_key = f"{MARCH.start.isoformat()}/{MARCH.end.isoformat()}"
     assert msg["Message-ID"] == message_id("analyst@cert.example", period_key)
     text = msg.get_body(("plain",)).get_content()
@@ -72,6 +78,8 @@ def test_digest_eml_has_both_parts_and_safe_headers(
     assert "GRU hackers target Estonian ministries Bcc: victim@evil.example" in text
     assert "Volt Typhoon" not in text  # china is not among the subscriber's actor sets
     assert "https://x.example/1" in html and "<script" not in html
+    assert "Sandworm &lt;script&gt;alert(1)&lt;/script&gt;" in html  # escaped, not dropped
+    assert "Sandworm <script>alert(1)</script>" in text
 
 
 def test_amber_never_reaches_a_clear_subscriber(
