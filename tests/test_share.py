@@ -522,3 +522,20 @@ def test_explain_shows_partner_tags_and_feed_text_is_not_markup(
     health = runner.invoke(cli, ["--db", path, "-c", str(config), "feeds"])
     assert health.exit_code == 0, health.output
     assert "[/]" in health.stdout and "[red]x" in health.stdout  # the cell wraps, unstyled
+
+
+def test_assessments_lists_what_partners_sent(shared: Config, db: sqlite_utils.Database) -> None:
+    run_import(db, _bundle(*_partner_report()), "JPCERT-CC", now=NOW)
+    run_import(db, _raw([json.loads(o.serialize()) for o in _spoofed("dangling")]), "CERT-X",
+               now=NOW)  # fmt: skip
+    path = db.execute("pragma database_list").fetchone()[2]
+    listed = CliRunner().invoke(cli, ["--db", path, "assessments", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = {r["partner"]: r for r in json.loads(listed.stdout)}
+    assert rows["JPCERT-CC"]["tlp"] == "green" and rows["JPCERT-CC"]["actors"] == "Kimsuky"
+    assert (
+        rows["CERT-X"]["tlp"] == "red"
+        and "not defined in the bundle" in (rows["CERT-X"]["marking_notes"])
+    )
+    table = CliRunner().invoke(cli, ["--db", path, "assessments", "--partner", "CERT-X"])
+    assert table.exit_code == 0 and "CERT-X" in table.stdout and "JPCERT" not in table.stdout

@@ -797,7 +797,7 @@ def run(state: _State) -> None:
 
 
 # The sharing commands live in their own module; it imports this one, so it comes last.
-from .cli_share import export, import_bundle, poll, publish  # noqa: E402
+from .cli_share import assessments, export, import_bundle, poll, publish  # noqa: E402
 
-for _command in (export, import_bundle, publish, poll):
+for _command in (export, import_bundle, publish, poll, assessments):
     cli.add_command(_command)

@@ -8,15 +8,16 @@ import os
 from pathlib import Path
 
 import click
+from rich.table import Table
 
 from . import pipeline, store_share, taxii
-from .cli import _State, handles_errors, period_options
+from .cli import _State, handles_errors, period_options, stdout
 from .errors import ShareError, UsageError
 from .exchange import run_export, run_import
 from .models import TLP, may_receive
 from .partner import BundleError, read_bundle
 
-__all__ = ["export", "import_bundle", "poll", "publish"]
+__all__ = ["assessments", "export", "import_bundle", "poll", "publish"]
 
 
 def _level(text: str) -> TLP:
@@ -198,3 +199,41 @@ def poll(state: _State, api_root: str, collection: str, partner: str) -> None:
         f"{collection}: {result.objects} objects, {result.assessments} assessments "
         f"({result.changed} new or newer), highest TLP:{result.tlp.upper()}"
     )
+
+
+@click.command()
+@click.option("--partner", help="Only this partner's assessments.")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+@click.pass_obj
+@handles_errors
+def assessments(state: _State, partner: str | None, as_json: bool) -> None:
+    """List partners' imported assessments: who, when, TLP, the groups named, and any marking
+    that counted as TLP:RED.
+
+    \b
+    Example:
+        threatbrief assessments --partner JPCERT-CC
+    """
+    with state.db() as db:
+        rows = store_share.assessments(db, partner)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No partner assessments imported yet (threatbrief import or poll).")
+        return
+    table = Table(title="Partner assessments", title_justify="left")
+    for column in ("partner", "published", "TLP", "type", "name", "groups", "marking notes"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["partner"],
+            (r["published"] or "")[:10],
+            str(r["tlp"]).upper(),
+            r["type"],
+            r["name"][:80],
+            (r["actors"] or "").replace(",", ", "),
+            (r["marking_notes"] or "")[:80],
+            style="red" if r["tlp"] == "red" else "",
+        )
+    stdout.print(table)

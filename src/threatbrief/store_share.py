@@ -18,6 +18,7 @@ from .models import TLP
 from .store import _TLP_LEVEL, _table, _ts, migrations
 
 __all__ = [
+    "assessments",
     "assessments_in",
     "bookmark",
     "items_by_url",
@@ -113,6 +114,18 @@ def assessments_in(
         f"select * from assessments where published >= ? and published < ? "
         f"and {_TLP_LEVEL} <= ? order by published, partner",
         [_ts(start), _ts(end), int(clearance)],
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+def assessments(db: sqlite_utils.Database, partner: str | None = None) -> list[dict[str, Any]]:
+    """Every stored assessment (of one partner), newest first."""
+    cursor = db.execute(
+        "select partner, stix_id, type, name, published, modified, tlp, actors, marking_notes, "
+        "source, imported_at from assessments where ? is null or partner = ? "
+        "order by published desc, partner",
+        [partner, partner],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
