@@ -100,7 +100,7 @@ def run_export(
     objects = build_objects(
         ExportInput(brief, items, stated, lexicon.actors, config.organisation, now, partners)
     )
-    bundle = stix2.Bundle(objects=objects, id=_bundle_id(objects), allow_custom=False)
+    bundle = stix2.Bundle(objects=objects, allow_custom=False)  # an envelope: a fresh UUIDv4
     as_json = json.loads(bundle.serialize())
     problems = validate_bundle(as_json) if validate else []
     if problems:
@@ -126,11 +126,6 @@ def _manifest(path: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict):
         raise UsageError(f"{path} is not a MISP feed manifest; repair or remove it first")
     return manifest
-
-
-def _bundle_id(objects: list[Any]) -> str:
-    report = next(o for o in objects if o.type == "report")
-    return "bundle--" + str(report.id).split("--", 1)[1]
 
 
 @dataclass
