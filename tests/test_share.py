@@ -539,3 +539,23 @@ def test_assessments_lists_what_partners_sent(shared: Config, db: sqlite_utils.D
     )
     table = CliRunner().invoke(cli, ["--db", path, "assessments", "--partner", "CERT-X"])
     assert table.exit_code == 0 and "CERT-X" in table.stdout and "JPCERT" not in table.stdout
+
+
+def test_red_reaches_a_report_through_a_note(shared: Config, db: sqlite_utils.Database) -> None:
+    """report → note → red group: the report is red too, whatever the order in the bundle."""
+    green, red = _markings.marking_id(TLP.GREEN), _markings.marking_id(TLP.RED)
+    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=[red])
+    note = stix2.Note(content="Assessed with a partner's sensitive source.",
+                      object_refs=[group.id], object_marking_refs=[green])  # fmt: skip
+    report = stix2.Report(
+        name="Quarterly assessment",
+        published=datetime(2025, 3, 12, tzinfo=UTC),
+        object_refs=[note.id],
+        object_marking_refs=[green],
+    )
+    markings = _markings.markings_for([TLP.GREEN, TLP.RED])
+    for order in ([report, note, group], [group, note, report]):
+        db.execute("delete from assessments")
+        run_import(db, _bundle(*markings, *order), "CERT-X", now=NOW)
+        levels = dict(db.execute("select type, tlp from assessments").fetchall())
+        assert levels == {"report": "red", "note": "red"}, order

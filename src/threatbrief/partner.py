@@ -154,19 +154,34 @@ def read_bundle(data: bytes, actor_names: Mapping[str, str]) -> PartnerBundle:
         out.levels[oid] = level
         if why:
             out.marking_notes[oid] = why
-    # a container is at least as restrictive as what it refers to or relates
-    for oid, obj in seen.items():
-        linked = list(obj.get("object_refs") or []) + [
-            obj.get(k) for k in ("source_ref", "target_ref", "sighting_of_ref") if obj.get(k)
-        ]
-        if oid in out.levels and linked:
-            out.levels[oid] = max(
-                [out.levels[oid], *(out.levels[r] for r in linked if r in out.levels)]
-            )
+    _raise_to_references(seen, out.levels)
     for obj in seen.values():
         if obj["type"] in _ASSESSMENTS:
             out.assessments.append(_assessment(obj, seen, out, actor_names))
     return out
+
+
+def _raise_to_references(objects: Mapping[str, Any], levels: dict[str, TLP]) -> None:
+    """Make every object at least as restrictive as everything it refers to or relates,
+    directly or through other objects (a report → a note → a red group), cycles included.
+    A worklist over the reverse references: each raise revisits only the referrers."""
+    referrers: dict[str, list[str]] = {}
+    for oid, obj in objects.items():
+        if oid not in levels:
+            continue
+        linked = list(obj.get("object_refs") or []) + [
+            obj[k] for k in ("source_ref", "target_ref", "sighting_of_ref") if obj.get(k)
+        ]
+        for ref in linked:
+            if ref in levels and ref != oid:
+                referrers.setdefault(ref, []).append(oid)
+    pending = list(referrers)
+    while pending:
+        ref = pending.pop()
+        for holder in referrers.get(ref, ()):
+            if levels[ref] > levels[holder]:
+                levels[holder] = levels[ref]
+                pending.append(holder)
 
 
 def _utc(stamp: str, timespec: str) -> str:
