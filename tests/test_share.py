@@ -267,6 +267,15 @@ def _spoofed(kind: str) -> list[Any]:
                 ],
             ),
         ]
+    if kind == "granular-language":
+        return [
+            *_markings.markings_for([TLP.GREEN]),
+            group.new_version(object_marking_refs=[_markings.marking_id(TLP.GREEN)]),
+            report.new_version(
+                object_marking_refs=[_markings.marking_id(TLP.GREEN)],
+                granular_markings=[{"lang": "ja", "selectors": ["description"]}],
+            ),
+        ]
     if kind == "red-by-reference":
         red_group = group.new_version(object_marking_refs=[_markings.marking_id(TLP.RED)])
         return [
@@ -293,6 +302,7 @@ def _spoofed(kind: str) -> list[Any]:
         ("official-id-altered", "red"),
         ("dangling", "red"),
         ("granular-red", "red"),
+        ("granular-language", "green"),
         ("red-by-reference", "red"),
         ("tlp1-white", "clear"),
         ("unmarked", "amber"),

@@ -115,7 +115,8 @@ def object_level(
     """The most restrictive level among an object's object and granular markings; `unmarked`
     when it has none. Returns the level and the reasons any marking counted as RED."""
     refs: list[str] = list(obj.get("object_marking_refs") or [])
-    refs += [g.get("marking_ref", "") for g in obj.get("granular_markings") or [] if g]
+    # a granular marking carries a marking_ref or, for language tags, only a `lang`
+    refs += [g["marking_ref"] for g in obj.get("granular_markings") or [] if g.get("marking_ref")]
     if not refs:
         return unmarked, []
     found = [resolve_marking(r, definitions) for r in refs]
