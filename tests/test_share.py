@@ -377,7 +377,7 @@ def _duplicate() -> bytes:
         (_bad_timestamp, "(report report--"),
         (_unknown_type, "(x-secret-thing x-secret-thing--"),
         (_many_refs, "10,000 object_refs"),
-        (_duplicate, "same id appears with different content"),
+        (_duplicate, "same id and version appear with different content"),
         (lambda: _raw([])[:-7], "not valid JSON (truncated?)"),
         (lambda: b'{"type": "indicator", "id": "x"}', "expected a STIX bundle"),
         (lambda: b"[1, 2, 3]", "expected a STIX bundle"),
@@ -569,3 +569,18 @@ def test_red_reaches_a_report_through_a_note(shared: Config, db: sqlite_utils.Da
         run_import(db, _bundle(*markings, *order), "CERT-X", now=NOW)
         levels = dict(db.execute("select type, tlp from assessments").fetchall())
         assert levels == {"report": "red", "note": "red"}, order
+
+
+def test_several_versions_in_one_bundle_import_the_newest(
+    shared: Config, db: sqlite_utils.Database
+) -> None:
+    objects = _good()
+    newer = copy.deepcopy(objects[2])
+    newer["modified"] = "2099-01-01T00:00:00.000Z"
+    newer["name"] = "Kimsuky campaign, second version"
+    # newest first, then the older version; the marking definition twice, unchanged
+    result = run_import(db, _raw([newer, objects[0], *objects]), "CERT-X", now=NOW)
+    assert result.assessments == 1
+    assert db.execute("select name from assessments").fetchall() == [
+        ("Kimsuky campaign, second version",)
+    ]

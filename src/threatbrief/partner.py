@@ -111,8 +111,11 @@ def _check(index: int, obj: Any, seen: dict[str, Any]) -> ObjectError | None:
     match = _ID.match(oid)
     if not match or match.group(1) != kind:
         return ObjectError(index, kind, oid, "'id' is not '<type>--<uuid>' of its own type")
-    if oid in seen and seen[oid] != obj:
-        return ObjectError(index, kind, oid, "the same id appears with different content")
+    earlier = seen.get(oid)
+    if earlier is not None and earlier != obj and earlier.get("modified") == obj.get("modified"):
+        return ObjectError(
+            index, kind, oid, "the same id and version appear with different content"
+        )
     refs = obj.get("object_refs")
     if isinstance(refs, list) and len(refs) > MAX_REFS:
         return ObjectError(
@@ -124,7 +127,12 @@ def _check(index: int, obj: Any, seen: dict[str, Any]) -> ObjectError | None:
         return ObjectError(index, kind, oid, "nested too deeply")
     except (stix2.exceptions.STIXError, ValueError, TypeError, KeyError) as exc:
         return ObjectError(index, kind, oid, " ".join(str(exc).split())[:500])
-    seen[oid] = obj
+    # a bundle may carry several versions of an object: the newest one counts
+    if earlier is None or (
+        "modified" in obj
+        and _utc(obj["modified"], "microseconds") > _utc(earlier["modified"], "microseconds")
+    ):
+        seen[oid] = obj
     return None
 
 
