@@ -155,6 +155,14 @@ def test_export_contents_and_relationships(
     assert not any(a == "Lazarus Group" for a, _ in attributed)
     assert len(by_type["note"]) >= 4
     assert all(n["external_references"] for n in by_type["note"])
+    # the group itself is public lexicon knowledge; what the amber item says about it is amber
+    volt = next(o for o in by_type["intrusion-set"] if o["name"] == "Volt Typhoon")
+    assert volt["object_marking_refs"] == [_markings.marking_id(TLP.CLEAR)]
+    volt_says = [r for r in by_type["relationship"] if r["source_ref"] == volt["id"]]
+    assert volt_says and all(
+        r["object_marking_refs"] == [_markings.marking_id(TLP.AMBER)] for r in volt_says
+    )
+    assert report["object_marking_refs"] == [_markings.marking_id(TLP.AMBER_STRICT)]
 
 
 def test_reexport_keeps_ids_with_a_newer_modified(

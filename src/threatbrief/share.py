@@ -146,12 +146,15 @@ def build_objects(data: ExportInput) -> list[Any]:
             order.append(oid)
         return oid
 
-    def state_object(key: str, level: TLP) -> str:
+    # Groups, states, sectors and countries are described from the public lexicon, not from
+    # the items: they are CLEAR. What the items say (who targeted whom, the stories) is in the
+    # relationships and notes, which carry the items' levels.
+    def state_object(key: str) -> str:
         return put(
             b.add(
                 stix2.ThreatActor,
                 stix_id("threat-actor", "state", key),
-                level,
+                TLP.CLEAR,
                 name=f"{SET_NAMES.get(key, key)} (state-sponsored actors)",
                 threat_actor_types=["nation-state"],
                 description=f"Activity that sources attribute to the state of "
@@ -160,7 +163,7 @@ def build_objects(data: ExportInput) -> list[Any]:
             )
         )
 
-    def actor_object(name: str, level: TLP) -> str:
+    def actor_object(name: str) -> str:
         actor = data.actors.get(name)
         aliases = sorted({a for a in (actor.aliases if actor else ()) if a != name})
         props: dict[str, Any] = {"name": name, "created_by_ref": org}
@@ -168,14 +171,14 @@ def build_objects(data: ExportInput) -> list[Any]:
             props["aliases"] = aliases
         if actor and actor.sponsor:
             props["description"] = f"Sponsor, where public: {actor.sponsor}."
-        return put(b.add(stix2.IntrusionSet, stix_id("intrusion-set", name), level, **props))
+        return put(b.add(stix2.IntrusionSet, stix_id("intrusion-set", name), TLP.CLEAR, **props))
 
-    def sector_object(key: str, level: TLP) -> str:
+    def sector_object(key: str) -> str:
         return put(
             b.add(
                 stix2.Identity,
                 stix_id("identity", "sector", key),
-                level,
+                TLP.CLEAR,
                 name=f"{SECTOR_NAMES.get(key, key).capitalize()} sector",
                 identity_class="class",
                 sectors=STIX_SECTORS.get(key, ["infrastructure"]),
@@ -183,12 +186,12 @@ def build_objects(data: ExportInput) -> list[Any]:
             )
         )
 
-    def country_object(code: str, level: TLP) -> str:
+    def country_object(code: str) -> str:
         return put(
             b.add(
                 stix2.Location,
                 stix_id("location", code),
-                level,
+                TLP.CLEAR,
                 name=COUNTRY_NAMES.get(code, code).removeprefix("the "),
                 country=code,
                 created_by_ref=org,
@@ -210,8 +213,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         b.cite(oid, [item])
 
     for item in data.items:
-        actors = [actor_object(name, item.tlp) for name in item.actors]
-        states = [state_object(key, item.tlp) for key in item.actor_sets]
+        actors = [actor_object(name) for name in item.actors]
+        states = [state_object(key) for key in item.actor_sets]
         stated = set(data.stated.get(item.id, ()))
         for name, actor_ref in zip(item.actors, actors, strict=True):
             actor = data.actors.get(name)
@@ -223,8 +226,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         agents = actors or [
             s for s, key in zip(states, item.actor_sets, strict=True) if key in stated
         ]
-        for target in [sector_object(x, item.tlp) for x in item.sectors] + [
-            country_object(c, item.tlp) for c in item.targets
+        for target in [sector_object(x) for x in item.sectors] + [
+            country_object(c) for c in item.targets
         ]:
             for agent in agents:
                 relate("targets", agent, target, item)
