@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlite_utils
 from pytest_httpserver import HTTPServer
 
@@ -231,3 +233,36 @@ class _Unstartable(concurrent.futures.Executor):
 def test_parsing_falls_back_in_process_when_workers_cannot_start() -> None:
     parsed = ParsedFeed(items=[], title="t")
     assert asyncio.run(pipeline._parse_with(_Unstartable(), lambda: parsed)) is parsed
+
+
+def test_parse_workers_tag_exactly_as_the_main_process_does(
+    httpserver: HTTPServer, tmp_path: Path, now: datetime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    titles = [
+        "Russian GRU hackers target Estonian ministries",
+        "北朝鮮のハッカー集団が暗号資産交換業者を攻撃",
+        "Suspected Chinese state-sponsored actors breach Japanese telecoms",
+        "LockBit hits a port operator",
+    ]
+    urls = {}
+    for n in range(pipeline.PARALLEL_PARSE_MIN_FEEDS):
+        httpserver.expect_request(f"/f{n}").respond_with_data(
+            rss(*((f"{n}-{k}", t, f"https://x.example/{n}/{k}") for k, t in enumerate(titles)))
+        )
+        urls[f"f{n}"] = httpserver.url_for(f"/f{n}")
+    config = local_config(urls)
+
+    def tags(db: sqlite_utils.Database) -> list[tuple[Any, ...]]:
+        return db.execute(
+            "select i.guid, t.kind, t.value, t.rule, t.evidence_text, t.start from tags t "
+            "join items i on i.id = t.item_id order by 1, 2, 3, 4, 6"
+        ).fetchall()
+
+    in_workers = store.open_db(tmp_path / "workers.db")
+    pipeline.run_fetch(config, in_workers, clock=lambda: now)
+    monkeypatch.setattr(pipeline, "PARALLEL_PARSE_MIN_FEEDS", 10**6)  # parse and tag here
+    in_process = store.open_db(tmp_path / "process.db")
+    pipeline.run_fetch(config, in_process, clock=lambda: now)
+    assert tags(in_workers) == tags(in_process) and len(tags(in_process)) > 20
+    in_workers.close()
+    in_process.close()

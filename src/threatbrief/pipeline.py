@@ -23,7 +23,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExec
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -41,6 +41,7 @@ from .tag import Tagger
 __all__ = ["FeedOutcome", "run_fetch", "run_reparse", "run_retag", "select_feeds", "tag_items"]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 # Below this many feeds, starting worker processes costs more than parsing in-process saves.
 PARALLEL_PARSE_MIN_FEEDS = 8
 Clock = Callable[[], datetime]
@@ -130,7 +131,17 @@ def tag_items(
     return len(taggings)
 
 
-async def _parse_with(executor: Executor | None, parse: Callable[[], ParsedFeed]) -> ParsedFeed:
+def _parse_and_tag(
+    parse: Callable[[], ParsedFeed], sources: tuple[Path, ...]
+) -> tuple[ParsedFeed, list[list[dict[str, Any]]]]:
+    """In a parse worker: the parsed feed, and the evidence for each of its items (the worker
+    builds the same default Tagger; unchanged items are tagged too and then dropped)."""
+    parsed = parse()
+    rows = [("", i.title, i.summary, i.content) for i in parsed.items]
+    return parsed, [evidence for _, evidence in _evidence(Tagger.default(list(sources)), rows)]
+
+
+async def _parse_with(executor: Executor | None, parse: Callable[[], T]) -> T:
     """Parse in the executor (other cores keep parsing while this loop fetches), or here."""
     if executor is not None:
         try:
@@ -167,8 +178,15 @@ async def _store_parsed(
         size=len(body),
         attempts=result.attempts,
     )
+    evidence: list[list[dict[str, Any]]] | None = None
     try:
-        parsed = await _parse_with(run.executor, parse)
+        if run.executor is not None and run.tagger.sources is not None:
+            # tag in the worker too: the event loop keeps fetching instead of running rules
+            parsed, evidence = await _parse_with(
+                run.executor, functools.partial(_parse_and_tag, parse, run.tagger.sources)
+            )
+        else:
+            parsed = await _parse_with(run.executor, parse)
     except ParseError as exc:
         exc.feed_id = feed.id
         with store.feed_transaction(db):
@@ -179,7 +197,11 @@ async def _store_parsed(
         )
     with store.feed_transaction(db):
         saved = store.save_items(db, parsed.items, now)
-        tag_items(db, run.tagger, [*saved.new, *saved.updated], now)
+        if evidence is None:
+            tag_items(db, run.tagger, [*saved.new, *saved.updated], now)
+        else:
+            written = [(item_id, evidence[position]) for item_id, position in saved.written]
+            store.save_taggings(db, written, run.tagger.version, now)
         store.save_body(db, result, digest, now)
         record(
             new=len(saved.new),

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -254,10 +254,12 @@ def _existing(
 
 @dataclass(frozen=True, slots=True)
 class SaveResult:
-    """What one save did: ids of new and of changed items."""
+    """What one save did: ids of new and of changed items, and for each of them the position
+    of the item that wrote it in the saved sequence."""
 
     new: list[str]
     updated: list[str]
+    written: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _row(item: Item, item_id: str, digest: str, now: datetime, revision: int) -> dict[str, Any]:
@@ -305,18 +307,21 @@ def save_items(db: sqlite_utils.Database, items: Sequence[Item], now: datetime) 
     updates: list[dict[str, Any]] = []
     claimed: set[str] = set()
     renamed: list[tuple[str, str]] = []
-    for item in items:
+    written: list[tuple[str, int]] = []
+    for position, item in enumerate(items):
         old = by_guid.get(item.guid) or by_url.get(item.url)
         digest = content_hash(item)
         if old is not None and item.guid not in by_guid and old["content_hash"] == digest:
             renamed.append((item.guid, old["id"]))  # same entry, new guid: not a reader change
         if old is None:
             inserts.append(_row(item, item.id, digest, now, 1))
+            written.append((item.id, position))
         elif old["id"] not in claimed and old["content_hash"] != digest:
             claimed.add(old["id"])
             row = _row(item, old["id"], digest, now, old["revision"] + 1)
             del row["fetched_at"]
             updates.append(row)
+            written.append((old["id"], position))
     items_table = _table(db, "items")
     if inserts:
         items_table.insert_all(inserts, batch_size=_BATCH)
@@ -324,7 +329,7 @@ def save_items(db: sqlite_utils.Database, items: Sequence[Item], now: datetime) 
         items_table.update(row["id"], row)
     db.conn.executemany("update items set guid = ? where id = ?", renamed)
     _link_sources(db, inserts, now)
-    return SaveResult([r["id"] for r in inserts], [r["id"] for r in updates])
+    return SaveResult([r["id"] for r in inserts], [r["id"] for r in updates], written)
 
 
 def _link_sources(db: sqlite_utils.Database, rows: list[dict[str, Any]], now: datetime) -> None:
