@@ -277,9 +277,24 @@ def _check_schedules(c: _Checker, raw: Any) -> Schedules:
     daily = c.convert(d, "daily_digest", path, lambda v: _cron(v, zone), "0 7 * * *", hint)
     weekly = c.convert(d, "weekly_digest", path, lambda v: _cron(v, zone), "0 7 * * mon", hint)
     briefs = []
+    names: dict[str, int] = {}
     for i, raw_brief in enumerate(c.get(d, "briefs", path, list, [])):
         bpath = f"{path}.briefs[{i}]"
         b = c.mapping(raw_brief, bpath, BRIEF_KEYS)
+        name = c.get(b, "name", bpath, str, f"brief-{i}")
+        # the name becomes a file name and a job id: a slug, and unique
+        if not FEED_ID.match(name):
+            c.add(f"{bpath}.name", f"'{name}' is not a slug", "e.g. monthly-ee-jp")
+        elif name in names:
+            c.add(f"{bpath}.name", f"'{name}' is already used by briefs[{names[name]}]")
+        names.setdefault(name, i)
+        partners = tuple(str(p).upper() for p in c.get(b, "partners", bpath, list, ["EE", "JP"]))
+        if not partners or not all(re.fullmatch(r"[A-Z]{2}", p) for p in partners):
+            c.add(
+                f"{bpath}.partners",
+                f"{list(partners)} are not ISO 3166 alpha-2 codes",
+                "e.g. [EE, JP]",
+            )
         period = c.get(b, "period", bpath, str, "previous-month")
         if period not in ("previous-month", "previous-week"):
             c.add(f"{bpath}.period", f"'{period}' is not previous-month or previous-week")
@@ -288,11 +303,9 @@ def _check_schedules(c: _Checker, raw: Any) -> Schedules:
             c.add(f"{bpath}.format", f"'{fmt}' is not html, md, txt, json or pdf")
         briefs.append(
             BriefSchedule(
-                name=c.get(b, "name", bpath, str, f"brief-{i}"),
+                name=name,
                 cron=c.convert(b, "cron", bpath, lambda v: _cron(v, zone), "0 6 1 * *", hint),
-                partners=tuple(
-                    str(p).upper() for p in c.get(b, "partners", bpath, list, ["EE", "JP"])
-                ),
+                partners=partners,
                 period=period,
                 fmt=fmt,
                 folder=c.get(b, "folder", bpath, str, "briefs"),
