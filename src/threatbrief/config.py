@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from email_validator import EmailNotValidError, validate_email
 
 from .errors import ConfigError, Problem
 from .models import TLP, Feed, FetchLimits
@@ -480,13 +481,19 @@ def _check_mail(c: _Checker, raw: Any) -> MailConfig:
         name = c.get(m, key, "mail", str, "")
         if name and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             c.add(f"mail.{key}", f"'{name}' is not an environment variable name")
+    sender = c.get(m, "from", "mail", str, "threatbrief@localhost")
+    if sender != "threatbrief@localhost":  # the default is for the local outbox only
+        try:
+            validate_email(sender, check_deliverability=False)
+        except EmailNotValidError as exc:
+            c.add("mail.from", f"'{sender}' is not an email address: {exc}")
     return MailConfig(
         host=c.get(m, "host", "mail", str, ""),
         port=port,
         security=security,
         user_env=c.get(m, "user_env", "mail", str, ""),
         password_env=c.get(m, "password_env", "mail", str, ""),
-        sender=c.get(m, "from", "mail", str, "threatbrief@localhost"),
+        sender=sender,
         outbox=c.get(m, "outbox", "mail", str, "outbox"),
     )
 
