@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import email
+import json
 import ssl
 import threading
 from datetime import UTC, datetime
@@ -277,8 +278,17 @@ def test_subscribers_cli_round_trip(tmp_path: Path) -> None:
     assert dup.exit_code == 2 and "already subscribed" in dup.stderr
     listed = runner.invoke(cli, [*base, "subscribers", "list"])
     assert "Liaison@ria.example" in listed.stdout and "china,russia" in listed.stdout
+    as_json = json.loads(runner.invoke(cli, [*base, "subscribers", "list", "--json"]).stdout)
+    assert [(r["email"], r["partners"], r["last_state"]) for r in as_json] == [
+        ("Liaison@ria.example", "EE,JP", None)
+    ]
+    assert "token" not in as_json[0]  # the unsubscribe token is the subscriber's credential
     gone = runner.invoke(cli, [*base, "subscribers", "remove", "nobody@x.example"])
     assert gone.exit_code == 2 and gone.stderr == "Error: no subscriber nobody@x.example\n"
+    # removed as it was added, whatever the case of the domain
+    removed = runner.invoke(cli, [*base, "subscribers", "remove", "Liaison@RIA.example"])
+    assert removed.exit_code == 0, removed.output
+    assert json.loads(runner.invoke(cli, [*base, "subscribers", "list", "--json"]).stdout) == []
 
 
 @pytest.fixture(scope="module")

@@ -668,17 +668,22 @@ def subscribers_update(state: _State, email: str, **opts: str) -> None:
 
 
 @subscribers_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table (no tokens).")
 @click.pass_obj
 @handles_errors
-def subscribers_list(state: _State) -> None:
+def subscribers_list(state: _State, as_json: bool) -> None:
     """Every subscriber with filters, cadence, clearance, last digest and its state.
 
     \b
     Example:
         threatbrief subscribers list
+        threatbrief subscribers list --json
     """
     with state.db() as db:
         rows = store_outbox.subscribers(db)
+    if as_json:  # the unsubscribe token stays out: it is the subscriber's credential
+        click.echo(json.dumps([{k: v for k, v in r.items() if k != "token"} for r in rows]))
+        return
     table = Table(title="Subscribers", title_justify="left")
     for col in (
         "email",
@@ -717,7 +722,7 @@ def subscribers_remove(state: _State, email: str) -> None:
         threatbrief subscribers remove liaison@ria.example
     """
     with state.db() as db, store.feed_transaction(db):
-        if not store_outbox.remove_subscriber(db, email.strip().lower()):
+        if not store_outbox.remove_subscriber(db, outbox.normalized_address(email)):
             raise UsageError(f"no subscriber {email}")
     click.echo(f"Removed {email}")
 

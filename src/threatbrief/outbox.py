@@ -37,7 +37,14 @@ from .models import TLP, Period, ceiling
 from .pipeline import Clock, brief_items, utc_now
 from .render import render_digest
 
-__all__ = ["CADENCES", "DigestRun", "add_subscriber", "digest_window", "run_digests"]
+__all__ = [
+    "CADENCES",
+    "DigestRun",
+    "add_subscriber",
+    "digest_window",
+    "normalized_address",
+    "run_digests",
+]
 
 
 def _digest_message(
@@ -120,6 +127,19 @@ def digest_window(cadence: str, last_end: str | None, now: datetime) -> Period |
     return Period(start, now) if now > start else None
 
 
+def normalized_address(email: str) -> str:
+    """An address as subscribers are stored: validated, the domain lower-cased (the local part
+    keeps its case, as mail servers may honour it).
+
+    Raises:
+        UsageError: not an email address.
+    """
+    try:
+        return str(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise UsageError(f"invalid email address {email!r}: {exc}") from exc
+
+
 def add_subscriber(
     db: sqlite_utils.Database,
     email: str,
@@ -138,10 +158,7 @@ def add_subscriber(
     Raises:
         UsageError: invalid address, cadence, TLP, actor set, sector or partner code.
     """
-    try:
-        address = validate_email(email, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise UsageError(f"invalid email address {email!r}: {exc}") from exc
+    address = normalized_address(email)
     existing = {r["email"]: r for r in store_outbox.subscribers(db, address)}
     if update and address not in existing:
         raise UsageError(f"no subscriber {address}")
