@@ -289,6 +289,15 @@ def test_subscribers_cli_round_trip(tmp_path: Path) -> None:
     removed = runner.invoke(cli, [*base, "subscribers", "remove", "Liaison@RIA.example"])
     assert removed.exit_code == 0, removed.output
     assert json.loads(runner.invoke(cli, [*base, "subscribers", "list", "--json"]).stdout) == []
+    # or by the token of an "unsubscribe TOKEN" mail
+    runner.invoke(cli, [*base, "subscribers", "add", "kapo@ria.example"])
+    db = store.open_db(tmp_path / "t.db")
+    (token,) = db.execute("select token from subscribers").fetchone()
+    db.close()
+    wrong = runner.invoke(cli, [*base, "subscribers", "remove", "--token", "guessed"])
+    assert wrong.exit_code == 2 and "no subscriber holds that token" in wrong.stderr
+    by_token = runner.invoke(cli, [*base, "subscribers", "remove", "--token", token])
+    assert by_token.exit_code == 0 and by_token.stdout == "Removed kapo@ria.example\n"
 
 
 @pytest.fixture(scope="module")

@@ -711,20 +711,35 @@ def subscribers_list(state: _State, as_json: bool) -> None:
 
 
 @subscribers_group.command("remove")
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option(
+    "--token", help="Unsubscribe whoever holds this token (from an 'unsubscribe …' mail)."
+)
 @click.pass_obj
 @handles_errors
-def subscribers_remove(state: _State, email: str) -> None:
-    """Unsubscribe an address.
+def subscribers_remove(state: _State, email: str | None, token: str | None) -> None:
+    """Unsubscribe an address, or the holder of an unsubscribe token.
+
+    Every digest carries a List-Unsubscribe address whose subject is "unsubscribe TOKEN";
+    pass that token here to act on such a request without trusting the sender's address.
 
     \b
     Example:
         threatbrief subscribers remove liaison@ria.example
+        threatbrief subscribers remove --token Zr4…
     """
+    if (email is None) == (token is None):
+        raise UsageError("give either an EMAIL or --token, not both or neither")
     with state.db() as db, store.feed_transaction(db):
-        if not store_outbox.remove_subscriber(db, outbox.normalized_address(email)):
-            raise UsageError(f"no subscriber {email}")
-    click.echo(f"Removed {email}")
+        if token is not None:
+            removed = store_outbox.remove_subscriber_by_token(db, token.strip())
+            if removed is None:
+                raise UsageError("no subscriber holds that token")
+        else:
+            removed = outbox.normalized_address(email or "")
+            if not store_outbox.remove_subscriber(db, removed):
+                raise UsageError(f"no subscriber {email}")
+    click.echo(f"Removed {removed}")
 
 
 @cli.command()

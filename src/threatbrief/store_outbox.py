@@ -22,6 +22,7 @@ __all__ = [
     "outbox_rows",
     "queue_message",
     "remove_subscriber",
+    "remove_subscriber_by_token",
     "save_subscriber",
     "set_outbox_state",
     "subscribers",
@@ -85,6 +86,15 @@ def subscribers(db: sqlite_utils.Database, email: str | None = None) -> list[dic
 def remove_subscriber(db: sqlite_utils.Database, email: str) -> bool:
     """Delete a subscriber; False if there was none."""
     return db.execute("delete from subscribers where email = ?", [email]).rowcount > 0
+
+
+def remove_subscriber_by_token(db: sqlite_utils.Database, token: str) -> str | None:
+    """Delete the subscriber holding an unsubscribe token; their address, or None."""
+    row = db.execute("select email from subscribers where token = ?", [token]).fetchone()
+    if row is None or not token:
+        return None
+    remove_subscriber(db, row[0])
+    return str(row[0])
 
 
 def queue_message(
