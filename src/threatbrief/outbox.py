@@ -249,33 +249,20 @@ def run_digests(
     SMTP transaction, so a crash repeats at most that message, with the same Message-ID.
     Runs hold the database's `digests` lock, so two of them (a catch-up and a cron job, or
     `digest --send` beside `run`) never build the same window or send the same row twice."""
-    with store.exclusive(db, "digests"):
-        return _run_digests(
-            config,
-            db,
-            now=now,
-            send=send,
-            settings=settings,
-            outbox=outbox,
-            retries=retries,
-            backoff=backoff,
-            cadence=cadence,
-        )
-
-
-def _run_digests(
-    config: Config,
-    db: sqlite_utils.Database,
-    *,
-    now: datetime,
-    send: bool,
-    settings: SmtpSettings | None,
-    outbox: Path,
-    retries: int,
-    backoff: float,
-    cadence: str | None,
-) -> DigestRun:
     run = DigestRun()
+    with store.exclusive(db, "digests"):
+        _queue(config, db, run, now=now, cadence=cadence)
+        if send and settings is not None:
+            _deliver(db, settings, run, now=now, retries=retries, backoff=backoff)
+        else:
+            _write_outbox(db, run, outbox, now)
+    return run
+
+
+def _queue(
+    config: Config, db: sqlite_utils.Database, run: DigestRun, *, now: datetime, cadence: str | None
+) -> None:
+    """Build each due subscriber's digest and queue it; an empty one only moves the window."""
     cache: dict[tuple[datetime, datetime, TLP], WindowStories] = {}
     for row in store_outbox.subscribers(db):
         if cadence is not None and row["cadence"] != cadence:
@@ -300,15 +287,15 @@ def _run_digests(
                 now=now,
             ):
                 run.queued += 1
-    if send and settings is not None:
-        _deliver(db, settings, run, now=now, retries=retries, backoff=backoff)
-    else:
-        for row in store_outbox.outbox_rows(db, ("pending", "sending")):
-            path = write_eml(outbox, f"digest-{row['id']:06d}", _outbox_message(db, row["id"]))
-            with store.feed_transaction(db):
-                store_outbox.set_outbox_state(db, row["id"], "written", now, path=str(path))
-            run.written.append(path)
-    return run
+
+
+def _write_outbox(db: sqlite_utils.Database, run: DigestRun, folder: Path, now: datetime) -> None:
+    """Without SMTP: every queued message becomes an .eml file in the outbox folder."""
+    for row in store_outbox.outbox_rows(db, ("pending", "sending")):
+        path = write_eml(folder, f"digest-{row['id']:06d}", _outbox_message(db, row["id"]))
+        with store.feed_transaction(db):
+            store_outbox.set_outbox_state(db, row["id"], "written", now, path=str(path))
+        run.written.append(path)
 
 
 _HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)

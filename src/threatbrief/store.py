@@ -43,6 +43,12 @@ def _ts_precise(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    """A query's rows as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def _table(db: sqlite_utils.Database, name: str) -> Table:
     table = db[name]
     assert isinstance(table, Table)
@@ -615,9 +621,7 @@ def add_analyst_tag(
 
 def item_tags(db: sqlite_utils.Database, item_id: str) -> list[dict[str, Any]]:
     """Every tag row of an item (lexicon evidence and analyst corrections), oldest first."""
-    cursor = db.execute("select * from tags where item_id = ? order by id", [item_id])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return _dicts(db.execute("select * from tags where item_id = ? order by id", [item_id]))
 
 
 def effective_labels(rows: Iterable[dict[str, Any]]) -> dict[str, list[str]]:

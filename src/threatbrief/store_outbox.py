@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .store import _table, _ts, _ts_precise, migrations
+from .store import _dicts, _table, _ts, _ts_precise, migrations
 
 __all__ = [
     "mark_digest_sent",
@@ -73,14 +73,14 @@ def save_subscriber(db: sqlite_utils.Database, row: dict[str, Any]) -> None:
 
 def subscribers(db: sqlite_utils.Database, email: str | None = None) -> list[dict[str, Any]]:
     """Every subscriber (or the one with `email`) with the state of their newest digest."""
-    cursor = db.execute(
-        "select s.*, (select state from outbox o where o.email = s.email "
-        "order by period_end desc limit 1) as last_state from subscribers s "
-        "where ? is null or s.email = ? order by email",
-        [email, email],
+    return _dicts(
+        db.execute(
+            "select s.*, (select state from outbox o where o.email = s.email "
+            "order by period_end desc limit 1) as last_state from subscribers s "
+            "where ? is null or s.email = ? order by email",
+            [email, email],
+        )
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def remove_subscriber(db: sqlite_utils.Database, email: str) -> bool:
@@ -120,13 +120,13 @@ def queue_message(
 def outbox_rows(db: sqlite_utils.Database, states: Sequence[str]) -> list[dict[str, Any]]:
     """Outbox rows in the given states, oldest first, without the message (`outbox_message`)."""
     marks = ",".join("?" * len(states))
-    cursor = db.execute(
-        f"select id, email, message_id, state, attempts from outbox "
-        f"where state in ({marks}) order by id",
-        list(states),
+    return _dicts(
+        db.execute(
+            f"select id, email, message_id, state, attempts from outbox "
+            f"where state in ({marks}) order by id",
+            list(states),
+        )
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def outbox_message(db: sqlite_utils.Database, row_id: int) -> bytes:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from .models import TLP
-from .store import _TLP_LEVEL, _table, _ts, migrations
+from .store import _TLP_LEVEL, _dicts, _table, _ts, migrations
 
 __all__ = [
     "assessments",
@@ -110,25 +110,25 @@ def assessments_in(
     db: sqlite_utils.Database, start: datetime, end: datetime, clearance: TLP
 ) -> list[dict[str, Any]]:
     """Partners' assessments published in [start, end) at or below `clearance`."""
-    cursor = db.execute(
-        f"select * from assessments where published >= ? and published < ? "
-        f"and {_TLP_LEVEL} <= ? order by published, partner",
-        [_ts(start), _ts(end), int(clearance)],
+    return _dicts(
+        db.execute(
+            f"select * from assessments where published >= ? and published < ? "
+            f"and {_TLP_LEVEL} <= ? order by published, partner",
+            [_ts(start), _ts(end), int(clearance)],
+        )
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def assessments(db: sqlite_utils.Database, partner: str | None = None) -> list[dict[str, Any]]:
     """Every stored assessment (of one partner), newest first."""
-    cursor = db.execute(
-        "select partner, stix_id, type, name, published, modified, tlp, actors, marking_notes, "
-        "source, imported_at from assessments where ? is null or partner = ? "
-        "order by published desc, partner",
-        [partner, partner],
+    return _dicts(
+        db.execute(
+            "select partner, stix_id, type, name, published, modified, tlp, actors, marking_notes, "
+            "source, imported_at from assessments where ? is null or partner = ? "
+            "order by published desc, partner",
+            [partner, partner],
+        )
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def bookmark(db: sqlite_utils.Database, server: str, collection: str) -> str | None:
