@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -45,3 +47,15 @@ def test_schedule_calls_pipeline_and_never_the_cli() -> None:
     # cli's `run` command starts the scheduler; the scheduler's jobs call pipeline functions
     # (in jobs.py) by id and path, never command-line code
     assert _imports(PACKAGE / "schedule.py") <= {"jobs", "pipeline", "config", "__init__"}
+
+
+def test_the_command_line_starts_without_the_sharing_libraries() -> None:
+    """stix2 and taxii2-client cost about a quarter of a second to import: every command
+    (fetch, classify, check-config …) would pay it. Only the sharing commands load them."""
+    probe = (
+        "import sys, threatbrief.cli; "
+        "print(sorted(m for m in ('stix2', 'taxii2client', 'stix2validator') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

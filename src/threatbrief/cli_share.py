@@ -1,5 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The sharing commands: export, import, publish and poll (registered on `cli.cli`)."""
+"""The sharing commands: export, import, publish, poll and assessments (registered on `cli.cli`).
+
+stix2 and taxii2-client take about a quarter of a second to import, so the modules that use
+them are imported inside the commands that need them, not when any command starts.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +14,10 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from . import pipeline, store_share, taxii
+from . import pipeline, store_share
 from .cli import _State, handles_errors, period_options, stdout
 from .errors import ShareError, UsageError
-from .exchange import run_export, run_import
 from .models import TLP, may_receive
-from .partner import BundleError, read_bundle
 
 __all__ = ["assessments", "export", "import_bundle", "poll", "publish"]
 
@@ -66,6 +68,8 @@ def export(
         threatbrief export --period 2026-10 --tlp green -o exports/2026-10.json
         threatbrief export --since 2026-10-01 --until 2026-11-01 --tlp amber --validate -o b.json
     """
+    from .exchange import run_export
+
     config = state.config()
     now = pipeline.utc_now()
     span = pipeline.parse_period(since, until, period, now)
@@ -102,6 +106,8 @@ def import_bundle(state: _State, file: Path, partner: str, validate: bool) -> No
     Example:
         threatbrief import jpcert-2026-10.json --partner JPCERT-CC
     """
+    from .exchange import run_import
+
     data = file.read_bytes()
     with state.db() as db:
         result = run_import(
@@ -145,6 +151,9 @@ def publish(state: _State, file: Path, api_root: str, collection: str, clearance
         threatbrief publish exports/2026-10.json --taxii https://taxii.example/api1 \\
             --collection 9ee8… --tlp green
     """
+    from . import taxii
+    from .partner import BundleError, read_bundle
+
     level = _level(clearance)
     data = file.read_bytes()
     try:
@@ -177,6 +186,9 @@ def poll(state: _State, api_root: str, collection: str, partner: str) -> None:
         threatbrief poll --taxii https://taxii.jpcert.example/api1 --collection 4f1… \\
             --partner JPCERT-CC
     """
+    from . import taxii
+    from .exchange import run_import
+
     target = taxii.collection(api_root, collection, os.environ)
     with state.db() as db:
         since = store_share.bookmark(db, api_root, collection)

@@ -21,7 +21,6 @@ from ._localserver import serve_directory
 from .config import Config, load_config
 from .digest import Subscriber
 from .errors import UsageError
-from .exchange import run_export
 from .models import TLP, Period
 from .render import FORMATS
 
@@ -48,6 +47,8 @@ def sample_config(base_url: str) -> Config:
 
 def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -> DemoReport:
     """Fetch the sample corpus from a loopback server into `out_dir/threatbrief.db`."""
+    from .exchange import run_export  # stix2 is slow to import; only the demo needs it here
+
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "threatbrief.db"
     db = store.open_db(db_path)
