@@ -93,6 +93,7 @@ SAMPLE_SUBSCRIBER = Subscriber(
     partners=("EE", "JP"),
     cadence="weekly",
     tlp=TLP.CLEAR,
+    token="sample-unsubscribe-token",  # a real subscriber's is random (`subscribers add`)
 )
 
 

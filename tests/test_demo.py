@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: Apache-2.0
+"""`threatbrief demo`, the README's main job: offline, on the bundled sample corpus."""
+
+from __future__ import annotations
+
+import email
+import json
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from threatbrief.cli import cli
+from threatbrief.exchange import validate_bundle
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_writes_every_output_from_the_sample_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "unused.db"), "demo", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for fmt in ("html", "md", "txt", "json", "pdf"):
+        assert (out / f"brief-EE-JP.{fmt}").stat().st_size > 1000, fmt
+    brief = json.loads((out / "brief-EE-JP.json").read_text())
+    assert brief["item_count"] >= 50 and [s["key"] for s in brief["sections"]][:1] == ["china"]
+    assert (out / "brief-EE-JP.pdf").read_bytes().startswith(b"%PDF-")
+
+    (eml,) = (out / "outbox").glob("*.eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=default)
+    assert msg["Subject"].startswith("Threat digest") and msg["List-Unsubscribe"]
+    assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
+
+    bundle = json.loads((out / "exports" / "EE-JP.stix.json").read_text())
+    assert validate_bundle(bundle) == []
+    manifest = json.loads((out / "exports" / "manifest.json").read_text())
+    (event_id,) = manifest
+    assert (out / "exports" / f"{event_id}.json").exists()
