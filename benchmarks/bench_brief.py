@@ -15,10 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from threatbrief import brief as brief_module
-from threatbrief import pipeline, render, store
+from threatbrief import pipeline, render
+from threatbrief.brief import write as brief_module
 from threatbrief.config import parse_config
 from threatbrief.models import TLP, Period
+from threatbrief.store.db import open_db
 
 SETS = ["china", "north-korea", "russia", "iran", ""]
 GROUPS = {
@@ -34,7 +35,7 @@ TARGETS = ["EE", "JP", "US", "GB", "UA", "DE", "KR"]
 
 def fill(db_path: Path, count: int) -> None:
     rng = random.Random(3)
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     start = datetime(2024, 11, 1, tzinfo=UTC)
     items, tags = [], []
     for n in range(count):
@@ -123,20 +124,18 @@ def main() -> None:
             f"store of {args.items:,} items over two years built in "
             f"{time.perf_counter() - t0:.1f} s"
         )
-        db = store.open_db(db_path)
+        db = open_db(db_path)
         t0 = time.perf_counter()
-        rows = store.period_items(db, period.start, period.end, TLP.AMBER)
-        prev = store.period_items(db, period.previous().start, period.start, TLP.AMBER)
+        items = pipeline.period_items(config, db, period, TLP.AMBER)
+        previous = pipeline.period_items(config, db, period.previous(), TLP.AMBER)
         query = time.perf_counter() - t0
-        items = pipeline.brief_items(config, rows)
-        previous = pipeline.brief_items(config, prev)
         t0 = time.perf_counter()
         ctx = brief_module.build_brief(
             items, previous, period, ["EE", "JP"], "bench", datetime.now(UTC)
         )
         model = time.perf_counter() - t0
         print(
-            f"one month: {len(rows):,} items ({len(prev):,} in the previous month), "
+            f"one month: {len(items):,} items ({len(previous):,} in the previous month), "
             f"{ctx.story_count:,} stories"
         )
         print(f"  store query (both months, with tags) {query:6.3f} s")

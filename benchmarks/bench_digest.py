@@ -19,9 +19,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from threatbrief import outbox, store
 from threatbrief.config import parse_config
-from threatbrief.mail import SmtpSettings
+from threatbrief.digest.smtp import SmtpSettings
+from threatbrief.pipeline import digests as outbox
+from threatbrief.store.db import open_db
 
 SETS = ["china", "north-korea", "russia", "iran"]
 SECTORS = ["government", "defence", "energy", "finance", "telecom", "health", "transport"]
@@ -39,7 +40,7 @@ class Counter:
 
 def fill(db_path: Path, items: int, subscribers: int) -> None:
     rng = random.Random(5)
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     rows, tags = [], []
     for n in range(items):
         when = NOW - timedelta(minutes=rng.randrange(7 * 24 * 60))
@@ -108,7 +109,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             db_path = Path(tmp) / "bench.db"
             fill(db_path, args.items, args.subscribers)
-            db = store.open_db(db_path)
+            db = open_db(db_path)
             before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             t0 = time.perf_counter()
             run = outbox.run_digests(

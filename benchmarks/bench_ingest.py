@@ -32,12 +32,14 @@ from pathlib import Path
 import feedparser
 import sqlite_utils
 
-from threatbrief import pipeline, store
+from threatbrief import pipeline
 from threatbrief.config import Config, parse_config
 from threatbrief.errors import FetchError
-from threatbrief.fetch import AddressPolicy, ClientSet, fetch_feed, make_client
+from threatbrief.ingest.fetch import AddressPolicy, ClientSet, fetch_feed, make_client
+from threatbrief.ingest.parse import parse_feed
 from threatbrief.models import Feed, FeedState, FetchLimits
-from threatbrief.parse import parse_feed
+from threatbrief.store import items as item_table
+from threatbrief.store.db import open_db, transaction
 
 HERE = Path(__file__).parent
 NOW = datetime(2026, 10, 15, tzinfo=UTC)
@@ -89,13 +91,13 @@ def bench_fetch(feeds: int, entries: int, latency: float, concurrency: int) -> N
         floor = math.ceil(feeds / concurrency) * latency
         rows = []
         with tempfile.TemporaryDirectory() as tmp:
-            db = store.open_db(Path(tmp) / "bench.db")
+            db = open_db(Path(tmp) / "bench.db")
             for label in ("cold (200, parse+store)", "conditional (304)"):
                 rows.append((label, *_timed_fetch(config, db)))
             db.close()
             # The parse workers are the forkserver's children, not ours, so their CPU is not
             # in the figures above: a cold round parsed in this process is the fair baseline.
-            in_process = store.open_db(Path(tmp) / "single.db")
+            in_process = open_db(Path(tmp) / "single.db")
             workers_from = pipeline.PARALLEL_PARSE_MIN_FEEDS
             pipeline.PARALLEL_PARSE_MIN_FEEDS = 10**9
             try:
@@ -173,11 +175,11 @@ def bench_parse_store(feeds: int, entries: int) -> None:
     ]
     parse_time = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
-        db = store.open_db(Path(tmp) / "bench.db")
+        db = open_db(Path(tmp) / "bench.db")
         t0 = time.perf_counter()
         for result in parsed:
-            with store.feed_transaction(db):
-                store.save_items(db, result.items, NOW)
+            with transaction(db):
+                item_table.save_items(db, result.items, NOW)
         store_time = time.perf_counter() - t0
         db.close()
     print(f"\n[parse+store] {total:,} items in {feeds} bodies")

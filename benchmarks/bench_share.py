@@ -21,10 +21,11 @@ from pathlib import Path
 
 import stix2
 
-from threatbrief import _markings, store
 from threatbrief.config import parse_config
-from threatbrief.exchange import run_export, run_import, validate_bundle
 from threatbrief.models import TLP, Period
+from threatbrief.pipeline.exchange import run_export, run_import, validate_bundle
+from threatbrief.share import markings as _markings
+from threatbrief.store.db import open_db
 
 GROUPS = {
     "china": ["Volt Typhoon", "Salt Typhoon", "MirrorFace", "APT40", "APT41"],
@@ -43,7 +44,7 @@ def peak_mb() -> float:
 
 def fill(db_path: Path, count: int) -> None:
     rng = random.Random(7)
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     items, tags = [], []
     for n in range(count):
         when = MONTH.start + timedelta(minutes=rng.randrange(31 * 24 * 60))
@@ -143,7 +144,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"
         fill(db_path, args.items)
-        db = store.open_db(db_path)
+        db = open_db(db_path)
         print(f"start: peak RSS {peak_mb():.0f} MB")
         out = Path(tmp) / "export.json"
         t0 = time.perf_counter()

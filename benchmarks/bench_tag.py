@@ -19,9 +19,10 @@ from pathlib import Path
 
 import yaml
 
-from threatbrief import pipeline, store
-from threatbrief._lexicon import load_lexicon
+from threatbrief import pipeline
+from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
+from threatbrief.tag.lexicon import load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [
@@ -103,7 +104,7 @@ def retag(docs: list[tuple[str, str]]) -> None:
     """`threatbrief retag` over the same documents stored in SQLite: in-process, then with one
     worker process per core, each in batches of pipeline.RETAG_BATCH per transaction."""
     with tempfile.TemporaryDirectory() as tmp:
-        db = store.open_db(Path(tmp) / "bench.db")
+        db = open_db(Path(tmp) / "bench.db")
         stamp = "2026-10-01T00:00:00+00:00"
         with db.atomic():
             db.conn.executemany(

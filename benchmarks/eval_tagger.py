@@ -18,7 +18,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from threatbrief.classify import classify_stream
+from threatbrief.tag.classify import classify_stream
 
 MAIN_SETS = ("china", "north-korea", "russia")
 

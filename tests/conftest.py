@@ -16,7 +16,7 @@ import sqlite_utils
 from aiosmtpd.controller import Controller
 
 from helpers import Sink, free_port
-from threatbrief import store
+from threatbrief.store.db import open_db
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)
@@ -78,7 +78,7 @@ def now() -> datetime:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[sqlite_utils.Database]:
-    database = store.open_db(tmp_path / "test.db")
+    database = open_db(tmp_path / "test.db")
     yield database
     database.close()
 

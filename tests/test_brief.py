@@ -16,11 +16,13 @@ import sqlite_utils
 from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
-from threatbrief import pipeline, store
-from threatbrief.brief import BriefItem, build_brief, cluster
+from threatbrief import pipeline
+from threatbrief.brief.stories import cluster
+from threatbrief.brief.write import build_brief
 from threatbrief.cli import cli
 from threatbrief.config import Config, parse_config
-from threatbrief.models import TLP, Period
+from threatbrief.models import TLP, BriefItem, Period
+from threatbrief.store import items as item_table
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -139,7 +141,7 @@ def test_brief_model_is_true_to_its_data(
     assert {n["url"] for n in doc["footnotes"]} == {st["items"][0]["url"] for st in cited}
     assert any("Estonia was named as a target" in j for j in doc["key_judgements"])
     assert "telecommunications" in " ".join(doc["key_judgements"])
-    assert store.count_items(db) == 8
+    assert item_table.count_items(db) == 8
 
 
 def test_hostile_feed_text_never_becomes_markup(

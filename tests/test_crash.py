@@ -27,7 +27,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from helpers import Sink
-from threatbrief import outbox, store
+from threatbrief.pipeline import digests as outbox
+from threatbrief.store.db import open_db
 
 KILLS_PER_SERIES = 10
 FEEDS = 6
@@ -143,7 +144,7 @@ def test_kill_9_during_fetch_and_digest(
     assert landed >= 1, "no kill landed while fetch was running"
 
     # Series 2: the digests of 300 subscribers, killed while being built and sent.
-    handle = store.open_db(db)
+    handle = open_db(db)
     sets = ["russia", "north-korea", "china", "iran"]
     for n in range(SUBSCRIBERS):
         outbox.add_subscriber(

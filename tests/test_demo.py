@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from threatbrief.cli import cli
-from threatbrief.exchange import validate_bundle
+from threatbrief.pipeline.exchange import validate_bundle
 
 pytestmark = pytest.mark.slow
 

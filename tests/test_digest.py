@@ -12,10 +12,11 @@ import sqlite_utils
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
-from threatbrief import outbox, pipeline
-from threatbrief.deliver import message_id
-from threatbrief.digest import Subscriber
-from threatbrief.models import TLP, Period
+from threatbrief import pipeline
+from threatbrief.config import Config
+from threatbrief.digest.message import message_id
+from threatbrief.models import TLP, Period, Subscriber
+from threatbrief.pipeline import digests as outbox
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 MARCH = Period(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 11, tzinfo=UTC))
@@ -28,7 +29,7 @@ SUB = Subscriber(
 )
 
 
-def _load(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config:
+def _load(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
     httpserver.expect_request("/f").respond_with_data(
         rss(
             (

@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from threatbrief.errors import AddressPolicyError, FetchError
-from threatbrief.fetch import (
+from threatbrief.ingest.fetch import (
     DEFAULT_USER_AGENT,
     AddressPolicy,
     fetch_feed,

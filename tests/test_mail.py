@@ -20,16 +20,20 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import Sink, free_port, local_config, rss
-from threatbrief import outbox, pipeline, store, store_outbox
+from threatbrief import pipeline
 from threatbrief.cli import cli
-from threatbrief.errors import UsageError
-from threatbrief.mail import DeliveryError, SmtpSession, SmtpSettings, send_message, smtp_settings
+from threatbrief.config import Config
+from threatbrief.digest.smtp import SmtpSession, SmtpSettings, send_message, smtp_settings
+from threatbrief.errors import DeliveryError, UsageError
+from threatbrief.pipeline import digests as outbox
+from threatbrief.store import outbox as outbox_table
+from threatbrief.store.db import open_db
 
 NOW = datetime(2025, 3, 12, 7, 0, tzinfo=UTC)
 FETCHED = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)  # inside a new subscriber's first week
 
 
-def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> pipeline.Config:
+def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
     httpserver.expect_request("/f").respond_with_data(
         rss(
             ("1", "GRU hackers target Estonian ministries", "https://x.example/1"),
@@ -53,7 +57,7 @@ def _settings(port: int, **kw: Any) -> SmtpSettings:
 
 
 def _send(
-    config: pipeline.Config,
+    config: Config,
     db: sqlite_utils.Database,
     tmp_path: Path,
     settings: SmtpSettings,
@@ -94,7 +98,7 @@ def test_digests_go_to_a_real_smtp_server_once(
     assert "Lazarus" not in ru.get_body(("plain",)).get_content()
     again = _send(config, db, tmp_path, _settings(port))
     assert (again.queued, again.sent) == (0, 0) and len(sink.messages) == 2
-    states = {r["email"]: r["last_state"] for r in store_outbox.subscribers(db)}
+    states = {r.email: r.last_state for r in outbox_table.subscribers(db)}
     assert states == {"ru@cert.example": "sent", "kp@cert.example": "sent", "cn@cert.example": None}
 
 
@@ -109,7 +113,7 @@ def test_concurrent_digest_runs_send_each_message_once(
     errors: list[BaseException] = []
 
     def one_run(cadence: str | None) -> None:
-        own = store.open_db(db_path)
+        own = open_db(db_path)
         try:
             _send(config, own, tmp_path, _settings(port), cadence=cadence)
         except BaseException as exc:  # reported below, not lost in the thread
@@ -291,7 +295,7 @@ def test_subscribers_cli_round_trip(tmp_path: Path) -> None:
     assert json.loads(runner.invoke(cli, [*base, "subscribers", "list", "--json"]).stdout) == []
     # or by the token of an "unsubscribe TOKEN" mail
     runner.invoke(cli, [*base, "subscribers", "add", "kapo@ria.example"])
-    db = store.open_db(tmp_path / "t.db")
+    db = open_db(tmp_path / "t.db")
     (token,) = db.execute("select token from subscribers").fetchone()
     db.close()
     wrong = runner.invoke(cli, [*base, "subscribers", "remove", "--token", "guessed"])

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from threatbrief.errors import ParseError
+from threatbrief.ingest.parse import decode_body, parse_feed
 from threatbrief.models import Feed, Item
-from threatbrief.parse import decode_body, parse_feed
 
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)

@@ -14,15 +14,18 @@ import sqlite_utils
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
-from threatbrief import pipeline, store
+from threatbrief import pipeline
 from threatbrief.errors import UsageError
-from threatbrief.models import ParsedFeed
+from threatbrief.models import Clock, ParsedFeed
+from threatbrief.store import feeds as feed_table
+from threatbrief.store import items as item_table
+from threatbrief.store.db import open_db
 
 BOMB = b"""<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>
 <rss version="2.0"><channel><title>&b;</title></channel></rss>"""
 
 
-def _clock(now: datetime) -> pipeline.Clock:
+def _clock(now: datetime) -> Clock:
     return lambda: now
 
 
@@ -52,8 +55,8 @@ def test_one_bad_feed_never_stops_the_others(
     assert "HTML page" in outcomes["html"].error
     assert "entities" in outcomes["bomb"].error
     assert "empty body" in outcomes["empty"].error
-    assert store.count_items(db) == 2
-    health = {h.id: h for h in store.feed_health(db)}
+    assert item_table.count_items(db) == 2
+    health = {h.id: h for h in feed_table.feed_health(db)}
     assert health["good"].state == "ok" and health["good"].items == 2
     assert health["missing"].consecutive_failures == 1 and health["missing"].state == "failing"
     log = _rows(db, "select feed_id, outcome, error_class from fetch_log order by feed_id")
@@ -78,9 +81,9 @@ def test_304_changes_nothing_and_never_clears_a_failure(
     config = local_config({"f": httpserver.url_for("/f")})
     results = [pipeline.run_fetch(config, db, clock=_clock(now))[0].outcome for _ in range(3)]
     assert results == ["stored", "failed", "not-modified"]
-    (health,) = store.feed_health(db)
+    (health,) = feed_table.feed_health(db)
     assert health.consecutive_failures == 1 and health.state == "failing"
-    assert store.count_items(db) == 1
+    assert item_table.count_items(db) == 1
 
 
 def test_unchanged_body_is_not_parsed_again(
@@ -158,7 +161,7 @@ def test_reparse_rebuilds_items_from_kept_bodies(
     pipeline.run_fetch(config, db, clock=_clock(now))
     db.execute("delete from items")
     (outcome,) = pipeline.run_reparse(config, db, clock=_clock(now))
-    assert outcome.new == 2 and store.count_items(db) == 2
+    assert outcome.new == 2 and item_table.count_items(db) == 2
     assert len(httpserver.log) == 1  # reparse fetched nothing
 
 
@@ -232,7 +235,7 @@ class _Unstartable(concurrent.futures.Executor):
 
 def test_parsing_falls_back_in_process_when_workers_cannot_start() -> None:
     parsed = ParsedFeed(items=[], title="t")
-    assert asyncio.run(pipeline._parse_with(_Unstartable(), lambda: parsed)) is parsed
+    assert asyncio.run(pipeline.ingest._parse_with(_Unstartable(), lambda: parsed)) is parsed
 
 
 def test_parse_workers_tag_exactly_as_the_main_process_does(
@@ -258,10 +261,10 @@ def test_parse_workers_tag_exactly_as_the_main_process_does(
             "join items i on i.id = t.item_id order by 1, 2, 3, 4, 6"
         ).fetchall()
 
-    in_workers = store.open_db(tmp_path / "workers.db")
+    in_workers = open_db(tmp_path / "workers.db")
     pipeline.run_fetch(config, in_workers, clock=lambda: now)
     monkeypatch.setattr(pipeline, "PARALLEL_PARSE_MIN_FEEDS", 10**6)  # parse and tag here
-    in_process = store.open_db(tmp_path / "process.db")
+    in_process = open_db(tmp_path / "process.db")
     pipeline.run_fetch(config, in_process, clock=lambda: now)
     assert tags(in_workers) == tags(in_process) and len(tags(in_process)) > 20
     in_workers.close()

@@ -21,15 +21,17 @@ from aiosmtpd.controller import Controller
 from pytest_httpserver import HTTPServer
 
 from helpers import Sink, free_port
-from threatbrief import jobs, outbox, pipeline, store
-from threatbrief.config import load_config, parse_config
+from threatbrief import pipeline
+from threatbrief.config import Config, load_config, parse_config
 from threatbrief.errors import ConfigError, UsageError
-from threatbrief.schedule import build_scheduler
+from threatbrief.pipeline import digests as outbox
+from threatbrief.schedule.scheduler import build_scheduler
+from threatbrief.store.db import open_db, run_lock
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 
 
-def _config(**schedules: object) -> pipeline.Config:
+def _config(**schedules: object) -> Config:
     return parse_config(
         {
             "version": 1,
@@ -98,11 +100,11 @@ def test_bad_cron_fails_at_load_time(cron: str, message: str) -> None:
 
 def test_second_run_on_the_same_database_refuses(tmp_path: Path) -> None:
     db = str(tmp_path / "t.db")
-    with jobs.run_lock(db):
+    with run_lock(db):
         with pytest.raises(UsageError, match="another `threatbrief run` is already using"):
-            with jobs.run_lock(db):
+            with run_lock(db):
                 pass
-    with jobs.run_lock(db):  # released on exit
+    with run_lock(db):  # released on exit
         pass
 
 
@@ -134,7 +136,7 @@ def test_threatbrief_run_end_to_end(tmp_path: Path, httpserver: HTTPServer) -> N
         )
     )
     db_path = tmp_path / "t.db"
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     outbox.add_subscriber(
         db, "liaison@cert.example", actor_sets=["russia"], cadence="daily", now=datetime.now(UTC)
     )

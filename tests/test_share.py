@@ -21,13 +21,16 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
-from threatbrief import _markings, outbox, pipeline, store, store_outbox
+from threatbrief import pipeline
 from threatbrief.cli import cli
 from threatbrief.config import Config
 from threatbrief.errors import ShareError, UsageError
-from threatbrief.exchange import run_export, run_import, validate_bundle
 from threatbrief.models import TLP, Period
+from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline.exchange import run_export, run_import, validate_bundle
 from threatbrief.render import render_brief
+from threatbrief.share import markings as _markings
+from threatbrief.store import outbox as outbox_table
 
 NOW = datetime(2025, 3, 20, tzinfo=UTC)
 MARCH = Period(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC))
@@ -232,9 +235,9 @@ def test_import_stores_assessments_and_partner_tags(
     assert tags == [("actor", "Kimsuky", "green"), ("actor_set", "north-korea", "green")]
     # partner tags carry their level: a clear reader never sees a green attribution
     for clearance, seen in ((TLP.CLEAR, False), (TLP.GREEN, True)):
-        rows = store.period_items(db, MARCH.start, MARCH.end, clearance)
-        clear_item = next(r for r in rows if r["url"] == _url(TLP.CLEAR))
-        assert ("Kimsuky" in clear_item["labels"]["actor"]) is seen
+        rows = pipeline.period_items(shared, db, MARCH, clearance)
+        clear_item = next(r for r in rows if r.url == _url(TLP.CLEAR))
+        assert ("Kimsuky" in clear_item.actors) is seen
     again = run_import(db, data, "JPCERT-CC", now=NOW)
     assert again.changed == 0
     assert db.execute("select count(*) from tags where origin like 'partner:%'").fetchone() == (2,)
@@ -449,7 +452,7 @@ def test_tlp_gate_in_every_output(
         written = outbox.write_digest(
             shared,
             db,
-            outbox._subscriber(store_outbox.subscribers(db, "r@cert.example")[0]),
+            outbox_table.subscribers(db, "r@cert.example")[0],
             MARCH,
             tmp_path / "outbox",
             clock=lambda: NOW,
@@ -475,10 +478,10 @@ def test_render_escapes_partner_text_in_json(shared: Config, db: sqlite_utils.Da
 
 
 def pipeline_brief_context(config: Config, db: sqlite_utils.Database) -> Any:
-    from threatbrief._lexicon import actor_states
-    from threatbrief.brief import build_brief
+    from threatbrief.brief.write import build_brief
+    from threatbrief.tag.lexicon import actor_states
 
-    items = pipeline.brief_items(config, store.period_items(db, MARCH.start, MARCH.end, TLP.RED))
+    items = pipeline.period_items(config, db, MARCH, TLP.RED)
     return build_brief(
         items,
         [],

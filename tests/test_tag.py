@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from threatbrief._lexicon import PACKAGED, fold, load_lexicon
-from threatbrief.tag import Tagger, Tagging
+from threatbrief.models import Tagging
+from threatbrief.tag import Tagger
+from threatbrief.tag.lexicon import PACKAGED, fold, load_lexicon
 
 TAGGER = Tagger(load_lexicon())
 

@@ -15,10 +15,13 @@ from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
-from threatbrief import pipeline, store
-from threatbrief._lexicon import load_lexicon
+from threatbrief import pipeline
 from threatbrief.cli import cli
+from threatbrief.models import effective_labels
+from threatbrief.store import tags as tag_table
+from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
+from threatbrief.tag.lexicon import load_lexicon
 
 DATA = Path(__file__).parent / "data"
 
@@ -38,31 +41,33 @@ def test_ingest_tags_new_items_with_evidence(
     httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime
 ) -> None:
     ids = _ingest(httpserver, db, now)
-    labels = store.effective_labels(store.item_tags(db, ids["1"]))
+    labels = effective_labels(tag_table.item_tags(db, ids["1"]))
     assert labels["actor_set"] == ["russia"] and labels["target"] == ["EE"]
     assert labels["sector"] == ["government"]
-    rows = [r for r in store.item_tags(db, ids["1"]) if r["kind"] == "actor_set"]
-    assert rows[0]["evidence_text"] == "GRU" and rows[0]["field"] == "title"
-    assert rows[0]["lexicon_version"] == load_lexicon().version
-    assert store.effective_labels(store.item_tags(db, ids["2"]))["actor"] == ["LockBit"]
+    rows = [r for r in tag_table.item_tags(db, ids["1"]) if r.kind == "actor_set"]
+    assert rows[0].evidence_text == "GRU" and rows[0].field == "title"
+    assert rows[0].lexicon_version == load_lexicon().version
+    assert effective_labels(tag_table.item_tags(db, ids["2"]))["actor"] == ["LockBit"]
 
 
 def test_analyst_corrections_win_and_survive_retag(
     httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime
 ) -> None:
     ids = _ingest(httpserver, db, now)
-    store.add_analyst_tag(db, ids["1"], "target", "EE", "remove", "ministries were Latvian", now)
-    store.add_analyst_tag(db, ids["2"], "actor_set", "russia", "add", "partner assessment", now)
+    tag_table.add_analyst_tag(
+        db, ids["1"], "target", "EE", "remove", "ministries were Latvian", now
+    )
+    tag_table.add_analyst_tag(db, ids["2"], "actor_set", "russia", "add", "partner assessment", now)
     pipeline.run_retag(db, Tagger.default(), clock=lambda: now)
-    assert store.effective_labels(store.item_tags(db, ids["1"]))["target"] == []
-    assert store.effective_labels(store.item_tags(db, ids["2"]))["actor_set"] == ["russia"]
+    assert effective_labels(tag_table.item_tags(db, ids["1"]))["target"] == []
+    assert effective_labels(tag_table.item_tags(db, ids["2"]))["actor_set"] == ["russia"]
 
 
 def test_explain_prints_evidence_and_corrections(
     httpserver: HTTPServer, tmp_path: Path, now: datetime
 ) -> None:
     db_path = tmp_path / "t.db"
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     ids = _ingest(httpserver, db, now)
     db.close()
     runner = CliRunner()

@@ -17,11 +17,11 @@ from pytest_httpserver import HTTPServer
 from werkzeug.serving import make_server
 
 from test_share import _bundle, _export, _partner_report, shared  # noqa: F401
-from threatbrief import store_share
-from threatbrief import taxii as taxii_client
 from threatbrief.cli import cli
 from threatbrief.config import Config
 from threatbrief.models import TLP
+from threatbrief.share import taxii as taxii_client
+from threatbrief.store import sharing as sharing_table
 
 COLLECTION = "91a7b528-80eb-42ed-a74d-c6fbd5a26116"
 USER, PASSWORD = "partner", "correct horse battery"
@@ -120,7 +120,7 @@ def test_publish_then_poll(
     assert first.exit_code == 0, first.output
     notes = sum(o["type"] == "note" for o in sent)
     assert f"{notes + 1} assessments ({notes + 1} new or newer)" in first.output
-    assert store_share.bookmark(db, root, COLLECTION)
+    assert sharing_table.bookmark(db, root, COLLECTION)
     again = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
     assert again.exit_code == 0 and "nothing new" in again.output
 
@@ -139,7 +139,7 @@ def test_publish_then_poll(
     later = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
     assert later.exit_code == 0, later.output
     assert "1 assessments (1 new or newer)" in later.output
-    assert store_share.bookmark(db, root, COLLECTION) == "2099-01-01T00:00:00.000000Z"
+    assert sharing_table.bookmark(db, root, COLLECTION) == "2099-01-01T00:00:00.000000Z"
 
 
 def medallion_collection() -> dict[str, Any]:
@@ -177,7 +177,7 @@ def test_wrong_credentials_are_a_clear_error(
     result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
     assert result.exit_code == 1 and "TAXII poll failed" in result.output
     assert "401" in result.output
-    assert store_share.bookmark(db, root, COLLECTION) is None
+    assert sharing_table.bookmark(db, root, COLLECTION) is None
 
 
 def test_a_server_that_never_stops_paging_is_cut_off(
@@ -196,7 +196,7 @@ def test_a_server_that_never_stops_paging_is_cut_off(
     result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
     assert result.exit_code == 1 and "TAXII poll stopped: more than 5 pages" in result.output
     assert len(httpserver.log) == 1 + 6  # the collection, then pages until one too many
-    assert store_share.bookmark(db, root, COLLECTION) is None
+    assert sharing_table.bookmark(db, root, COLLECTION) is None
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,10 @@ ThreatbriefError               base; never raised directly
 │   └── AddressPolicyError     a hop resolved to a refused (private, loopback, metadata) address
 ├── ParseError                 body unusable as a feed
 ├── StoreError                 database unreadable or migration failed
-└── UsageError                 a command was asked for something impossible (unknown item, ...)
+├── UsageError                 a command was asked for something impossible (unknown item, ...)
+├── DeliveryError              SMTP connect, authentication or send failed; `permanent` or not
+└── ShareError                 a partner's bundle refused, or a TAXII exchange failed
+    └── BundleError            a bundle unusable as a whole (size, JSON, shape)
 ```
 """
 
@@ -97,3 +100,18 @@ class ShareError(ThreatbriefError):
         if more:
             lines.append(f"  … and {more} more")
         super().__init__("\n".join(lines))
+
+
+class BundleError(ShareError):
+    """A bundle that cannot be read at all: too large, not JSON, not a STIX bundle."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class DeliveryError(ThreatbriefError):
+    """A message could not be delivered; `permanent` is True for 5xx and bad settings."""
+
+    def __init__(self, message: str, *, permanent: bool) -> None:
+        self.permanent = permanent
+        super().__init__(message)

@@ -1,14 +1,20 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Value types shared by every stage: feeds, fetch results, items, tags and periods.
+"""Value types shared by every stage: feeds, fetch results, items, tags, periods, the read
+model of briefs and digests, subscribers, and the one TLP gate.
 
-Plain frozen dataclasses with no behaviour beyond small derived properties; no I/O.
+Plain frozen dataclasses with no behaviour beyond small derived properties and period
+arithmetic; no I/O. Stages and the store take and return these, never raw dicts.
 """
 
 from __future__ import annotations
 
 import enum
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+
+from .vocab import TAG_KINDS
 
 
 class TLP(enum.IntEnum):
@@ -153,6 +159,25 @@ class ParsedFeed:
     skipped: int = 0
 
 
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock; everything else takes `now` (or a `Clock`) as a parameter."""
+    return datetime.now(UTC)
+
+
+def _month_start(year: int, month: int) -> datetime:
+    """The first instant of a month, with months past December rolling into the next year."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+_LAST_DAYS = re.compile(r"last-(\d+)d")
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A half-open interval of time [start, end), both aware UTC datetimes."""
@@ -173,3 +198,223 @@ class Period:
     def previous(self) -> Period:
         """The period of the same length just before this one."""
         return Period(self.start - self.length, self.start)
+
+    @classmethod
+    def month(cls, year: int, month: int) -> Period:
+        """One calendar month in UTC."""
+        return cls(_month_start(year, month), _month_start(year, month + 1))
+
+    @classmethod
+    def from_shorthand(cls, text: str, now: datetime) -> Period:
+        """`2026-10` (a month), `2026-W44` (an ISO week) or `last-30d` (days up to today).
+
+        Raises:
+            ValueError: the text is none of these.
+        """
+        text = text.strip()
+        if match := _MONTH.fullmatch(text):
+            return cls.month(int(match.group(1)), int(match.group(2)))
+        if match := _WEEK.fullmatch(text):
+            start = datetime.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+            start = start.replace(tzinfo=UTC)
+            return cls(start, start + timedelta(days=7))
+        if match := _LAST_DAYS.fullmatch(text):
+            end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+            return cls(end - timedelta(days=int(match.group(1))), end)
+        raise ValueError(f"{text!r} is not a period; use 2026-10, 2026-W44 or last-30d")
+
+    @classmethod
+    def previous_month(cls, now: datetime) -> Period:
+        """The whole calendar month before the one `now` falls in."""
+        return cls.month(now.year, now.month - 1)
+
+    @classmethod
+    def previous_week(cls, now: datetime) -> Period:
+        """The Monday-to-Monday week before the one `now` falls in."""
+        day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        end = day - timedelta(days=day.weekday())
+        return cls(end - timedelta(days=7), end)
+
+
+# ------------------------------------------------------------------------- tagging
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why one label was given: the matched text, where it is, and which rule fired."""
+
+    kind: str  # a vocab.TagKind value
+    label: str
+    text: str
+    field: str
+    start: int
+    end: int
+    rule: str
+    confidence: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "text": self.text,
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "rule": self.rule,
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Tagging:
+    """Labels of one item, each backed by evidence."""
+
+    actor_sets: tuple[str, ...]
+    actors: tuple[str, ...]
+    sectors: tuple[str, ...]
+    targets: tuple[str, ...]
+    evidence: tuple[Evidence, ...]
+    lexicon_version: str
+
+    def confidence(self, kind: str, label: str) -> float:
+        """The best confidence among the evidence for one label."""
+        return max(
+            (e.confidence for e in self.evidence if e.kind == kind and e.label == label),
+            default=0.0,
+        )
+
+
+class TagOrigin(enum.StrEnum):
+    """Who gave a tag: the lexicon, an analyst, or a partner's imported assessment."""
+
+    LEXICON = "lexicon"
+    ANALYST = "analyst"
+    PARTNER = "partner"
+
+
+PARTNER_PREFIX = "partner:"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTag:
+    """One row of the `tags` table: a label with its evidence, origin and level.
+
+    `origin` is as stored: `lexicon`, `analyst` or `partner:NAME` (see `source`/`partner`).
+    """
+
+    kind: str
+    value: str
+    origin: str
+    action: str = "add"
+    confidence: float = 0.0
+    rule: str = ""
+    evidence_text: str = ""
+    field: str = ""
+    start: int | None = None
+    end: int | None = None
+    lexicon_version: str = ""
+    note: str = ""
+    tlp: TLP = TLP.CLEAR
+
+    @property
+    def source(self) -> TagOrigin:
+        if self.origin.startswith(PARTNER_PREFIX):
+            return TagOrigin.PARTNER
+        try:
+            return TagOrigin(self.origin)
+        except ValueError:  # an unknown origin is the lexicon's: it carries least weight
+            return TagOrigin.LEXICON
+
+    @property
+    def partner(self) -> str:
+        """The partner's name for a partner tag, else ""."""
+        return self.origin.removeprefix(PARTNER_PREFIX) if self.source is TagOrigin.PARTNER else ""
+
+
+def effective_labels(tags: Iterable[StoredTag]) -> dict[str, list[str]]:
+    """Labels after analyst corrections: an analyst's add or remove wins over the lexicon."""
+    tags = list(tags)
+    decided = {(t.kind, t.value): t.action for t in tags if t.origin == TagOrigin.ANALYST}
+    labels: dict[str, set[str]] = {k: set() for k in TAG_KINDS}
+    for t in tags:
+        if t.origin != TagOrigin.ANALYST and decided.get((t.kind, t.value)) != "remove":
+            labels.setdefault(t.kind, set()).add(t.value)
+    for (kind, value), action in decided.items():
+        if action == "add":
+            labels.setdefault(kind, set()).add(value)
+    return {k: sorted(v) for k, v in labels.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """One threat group: canonical name, attributed state (or ""), and what it is."""
+
+    name: str
+    state: str
+    kind: str = "state"
+    sponsor: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------------- reading
+@dataclass(frozen=True, slots=True)
+class BriefItem:
+    """One stored item with its effective labels, as briefs, digests and exports read it.
+
+    `stated` holds the actor sets that the source's own words attribute (a state cue), as
+    opposed to those that follow from a group's entry in the lexicon.
+    """
+
+    id: str
+    feed_id: str
+    publisher: str
+    kind: str
+    lang: str
+    url: str
+    title: str
+    summary: str
+    published_at: datetime | None
+    tlp: TLP
+    actor_sets: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    confidence: float = 0.0
+    linked: tuple[str, ...] = ()
+    # read by exports (a relationship needs the source's own words); not part of a brief
+    stated: tuple[str, ...] = field(default=(), metadata={"brief": False})
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerAssessment:
+    """A partner agency's imported report or note, as the brief cites it."""
+
+    partner: str
+    name: str
+    body: str
+    published: datetime | None
+    tlp: TLP
+    url: str = ""
+    actors: tuple[str, ...] = ()
+
+
+CADENCES: dict[str, timedelta] = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """Who receives digests, on what, and up to which TLP level.
+
+    The last three fields are the store's bookkeeping: when they subscribed, the end of their
+    newest digest window, and the state of their newest outbox message.
+    """
+
+    email: str
+    name: str = ""
+    actor_sets: tuple[str, ...] = ()
+    sectors: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()
+    cadence: str = "weekly"
+    tlp: TLP = TLP.CLEAR
+    token: str = ""
+    created_at: str = ""
+    last_digest_end: str | None = None
+    last_state: str | None = None

@@ -25,8 +25,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .brief import BriefContext
-from .digest import DigestContext
+from .brief.context import BriefContext
+from .digest.build import DigestContext
 from .errors import UsageError
 
 __all__ = ["FORMATS", "render_brief", "render_digest"]
@@ -80,7 +80,11 @@ def _wrap(text: str, width: int, indent: str) -> str:
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        out = {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.metadata.get("brief", True)
+        }
         for prop in ("corroboration", "language"):
             if hasattr(value, prop):
                 out[prop] = getattr(value, prop)

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What a brief template renders: the brief's context, its sections and its notes.
+
+Plain dataclasses filled by `brief.write` and read by `render`; every field of
+`BriefContext` carries a `help` string, which docs/briefs.md and a contract test follow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..models import Period
+from ..vocab import LANGUAGE_NAMES
+from .stories import Story
+
+__all__ = ["ActorSection", "BriefContext", "Footnote"]
+
+
+@dataclass
+class Footnote:
+    """A numbered note citing one source in full: publisher, title, date, address."""
+
+    number: int
+    publisher: str
+    title: str
+    date: str
+    url: str
+    lang: str
+    short: bool = False
+
+    @property
+    def language(self) -> str:
+        return LANGUAGE_NAMES.get(self.lang, self.lang)
+
+
+@dataclass
+class ActorSection:
+    """One numbered section: an actor set as seen by the partners."""
+
+    number: int
+    key: str
+    name: str
+    count: int
+    previous: int
+    trend: str
+    groups: list[str]
+    sectors: list[str]
+    targets: list[str]
+    stories: list[Story]
+    paragraph: str
+    pull_quote: str
+    partner_stories: int
+
+
+@dataclass
+class BriefContext:
+    """Everything a brief template renders; see docs/briefs.md for each field."""
+
+    title: str = field(metadata={"help": "Full title, e.g. Threat brief · Estonia – Japan · …"})
+    organisation: str = field(metadata={"help": "Issuing organisation"})
+    period: Period = field(metadata={"help": "The half-open period covered"})
+    period_label: str = field(metadata={"help": "Human label of the period"})
+    partners: list[str] = field(metadata={"help": "ISO codes of the partners"})
+    partner_names: list[str] = field(metadata={"help": "Display names of the partners"})
+    generated_at: datetime = field(metadata={"help": "When the brief was generated (UTC)"})
+    tlp: str = field(metadata={"help": "Highest TLP of what the brief contains"})
+    key_judgements: list[str] = field(metadata={"help": "Bottom line up front, 3-5 sentences"})
+    introduction: list[str] = field(metadata={"help": "Introduction paragraphs"})
+    sections: list[ActorSection] = field(metadata={"help": "One per actor set, by relevance"})
+    sector_table: list[dict[str, Any]] = field(metadata={"help": "Actor set × sector counts"})
+    sector_columns: list[str] = field(metadata={"help": "Sectors in the table, by total"})
+    partner_relevance: list[dict[str, Any]] = field(metadata={"help": "Per partner, and common"})
+    conclusions: list[str] = field(metadata={"help": "Numbered conclusions"})
+    sources: list[dict[str, Any]] = field(metadata={"help": "Sources consulted, per feed"})
+    feed_health: list[dict[str, Any]] = field(metadata={"help": "Feed failures in the period"})
+    method: list[str] = field(metadata={"help": "Method and confidence paragraphs"})
+    footnotes: list[Footnote] = field(metadata={"help": "Numbered notes, in order of first use"})
+    partner_assessments: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata={"help": "Partners' imported assessments: partner, name, text, actors, notes"},
+    )
+    empty: bool = field(default=False, metadata={"help": "True when the period had no items"})
+    item_count: int = field(default=0, metadata={"help": "Items in the period"})
+    story_count: int = field(default=0, metadata={"help": "Stories after clustering"})

@@ -1,0 +1,400 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Write the model of a bilateral threat brief from a period's items, tags and feed health.
+
+`BriefItem`s in, `BriefContext` out; pure, no I/O. Items are clustered into stories
+(`brief.stories`), and every sentence of the key judgements and conclusions is generated from
+figures computed here, so each is true of the data it cites.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from ..models import TLP, BriefItem, PartnerAssessment, Period
+from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES
+from .context import ActorSection, BriefContext, Footnote
+from .stories import Story, cluster, first_sentence, make_story
+
+__all__ = ["build_brief"]
+
+
+def _trend(now: int, before: int) -> str:
+    if before == 0:
+        return "new this period" if now else "none in either period"
+    change = (now - before) / before
+    if abs(change) < 0.1:
+        return f"about the same as the previous period ({before})"
+    return (
+        f"{'up' if change > 0 else 'down'} {abs(change):.0%} from {before} in the previous period"
+    )
+
+
+def _names(values: Iterable[str], table: dict[str, str]) -> list[str]:
+    return [table.get(v, v) for v in values]
+
+
+def _join(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+class _Notes:
+    """Numbered footnotes in order of first use; a repeated source gets a short form."""
+
+    def __init__(self) -> None:
+        self.notes: list[Footnote] = []
+        self._by_item: dict[str, int] = {}
+
+    def cite(self, item: BriefItem) -> int:
+        first = item.id not in self._by_item
+        number = len(self.notes) + 1
+        self.notes.append(
+            Footnote(
+                number,
+                item.publisher,
+                item.title,
+                item.published_at.strftime("%-d %B %Y") if item.published_at else "date unknown",
+                item.url,
+                item.lang,
+                short=not first,
+            )
+        )
+        self._by_item.setdefault(item.id, number)
+        return number
+
+    def cite_assessment(self, a: PartnerAssessment) -> int:
+        number = len(self.notes) + 1
+        date = a.published.strftime("%-d %B %Y") if a.published else "date unknown"
+        self.notes.append(
+            Footnote(number, a.partner, a.name, f"{date}, TLP:{a.tlp.label.upper()}", a.url, "en")
+        )
+        return number
+
+
+def _period_label(period: Period) -> str:
+    start, end = period.start, period.end
+    if (
+        start.day == 1
+        and (end.month - start.month) % 12 == 1
+        and end.day == 1
+        and (end - start).days < 32
+    ):
+        return start.strftime("%B %Y")
+    last = end.fromtimestamp(end.timestamp() - 1, tz=end.tzinfo)
+    return f"{start.strftime('%-d %B %Y')} – {last.strftime('%-d %B %Y')}"
+
+
+def build_brief(
+    items: Sequence[BriefItem],
+    previous: Sequence[BriefItem],
+    period: Period,
+    partners: Sequence[str],
+    organisation: str,
+    now: datetime,
+    feed_health: Sequence[dict[str, Any]] = (),
+    feeds: Sequence[dict[str, Any]] = (),
+    actor_states: dict[str, str] | None = None,
+    assessments: Sequence[PartnerAssessment] = (),
+) -> BriefContext:
+    """The whole brief model for one period and pair of partners.
+
+    `actor_states` maps group names to their actor set, so that a section names only its own
+    groups (a story may also mention a criminal group).
+    """
+    actor_states = actor_states or {}
+    partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
+    label = _period_label(period)
+    title = f"Threat brief · {' – '.join(partner_names)} · {label}"
+    tlp = max([*(i.tlp for i in items), *(a.tlp for a in assessments)], default=TLP.CLEAR)
+    stories = sorted(
+        (make_story(g, partners) for g in cluster(items)), key=lambda s: (-s.score, s.title)
+    )
+    notes = _Notes()
+    counts = Counter(s for i in items for s in i.actor_sets)
+    before = Counter(s for i in previous for s in i.actor_sets)
+
+    def relevance(key: str) -> tuple[float, int, str]:
+        partner_hits = sum(
+            1 for s in stories if key in s.actor_sets and set(partners) & set(s.targets)
+        )
+        main = 1 if key in MAIN_SETS else 0
+        return (-(counts[key] + 3 * partner_hits + 2 * main), -counts[key], key)
+
+    sections = []
+    for number, key in enumerate(sorted(counts, key=relevance), start=1):
+        own = [s for s in stories if key in s.actor_sets]
+        sections.append(
+            _section(number, key, own, counts[key], before[key], partners, notes, actor_states)
+        )
+    per_set = {
+        sec.key: Counter(x for st in stories if sec.key in st.actor_sets for x in st.sectors)
+        for sec in sections
+    }
+    totals = sum(per_set.values(), Counter())
+    keys = [k for k, _ in totals.most_common()]
+    sector_columns = [SECTOR_NAMES.get(k, k) for k in keys]
+    sector_table = [
+        {"set": SET_NAMES.get(sec.key, sec.key), "counts": [per_set[sec.key][k] for k in keys]}
+        for sec in sections
+    ]
+    relevance_rows = _partner_relevance(stories, partners, notes)
+    judgements = _judgements(sections, stories, partners, counts, before, feed_health)
+    conclusions = _conclusions(sections, stories, partners, relevance_rows)
+    partner_rows = [
+        {
+            "partner": a.partner,
+            "name": a.name,
+            "text": first_sentence(a.body) if a.body else "",
+            "actors": list(a.actors),
+            "tlp": a.tlp.label,
+            "notes": [notes.cite_assessment(a)],
+        }
+        for a in assessments
+    ]
+    langs = Counter(i.lang for i in items)
+    intro = [
+        f"This brief covers {label} and the threat landscape as seen from "
+        f"{_join(partner_names)}. It draws on {len(items)} items from "
+        f"{len({i.feed_id for i in items})} feeds in "
+        f"{_join([f'{LANGUAGE_NAMES.get(k, k)} ({v})' for k, v in langs.most_common()])}, "
+        f"grouped into {len(stories)} stories.",
+        "Attribution follows what the sources themselves say, with their confidence: a named "
+        "group, or a state named as the actor. We attribute nothing ourselves, and a country "
+        "that is only mentioned, as victim or setting, is never read as the actor.",
+    ]
+    if not items:
+        down = [h["feed_id"] for h in feed_health]
+        intro = [
+            f"No items were published in {label} by the monitored feeds."
+            + (
+                f" Feeds that failed during the period: {', '.join(down)}; the silence may"
+                " partly reflect these outages."
+                if down
+                else " All feeds were reachable, so the silence reflects the sources."
+            )
+        ]
+    return BriefContext(
+        title=title,
+        organisation=organisation,
+        period=period,
+        period_label=label,
+        partners=list(partners),
+        partner_names=partner_names,
+        generated_at=now,
+        tlp=tlp.label,
+        key_judgements=judgements,
+        introduction=intro,
+        sections=sections,
+        sector_table=sector_table,
+        sector_columns=sector_columns,
+        partner_relevance=relevance_rows,
+        conclusions=conclusions,
+        sources=list(feeds),
+        feed_health=list(feed_health),
+        method=_method(),
+        footnotes=notes.notes,
+        partner_assessments=partner_rows,
+        empty=not items,
+        item_count=len(items),
+        story_count=len(stories),
+    )
+
+
+def _section(
+    number: int,
+    key: str,
+    stories: list[Story],
+    count: int,
+    previous: int,
+    partners: Sequence[str],
+    notes: _Notes,
+    actor_states: dict[str, str],
+) -> ActorSection:
+    name = SET_NAMES.get(key, key)
+    own_groups = Counter(a for s in stories for a in s.actors if actor_states.get(a, key) == key)
+    groups = [g for g, _ in own_groups.most_common(6)]
+    sectors = [x for x, _ in Counter(x for s in stories for x in s.sectors).most_common(5)]
+    targets = [x for x, _ in Counter(x for s in stories for x in s.targets).most_common(6)]
+    top = stories[:5]
+    for story in top:
+        story.notes = [notes.cite(story.items[0])]
+    trend = _trend(count, previous)
+    text = [
+        f"Sources attributed {count} item{'s' if count != 1 else ''} to {name}-linked "
+        f"actors this period, {trend}."
+    ]
+    if groups:
+        text.append(f"The groups named were {_join(groups)}.")
+    if sectors:
+        text.append(
+            f"Their reported targets were in {_join(_names(sectors, SECTOR_NAMES))}"
+            + (f", in {_join(_names(targets, COUNTRY_NAMES))}." if targets else ".")
+        )
+    hits = [p for p in partners if any(p in s.targets for s in stories)]
+    if hits:
+        text.append(f"Activity against {_join(_names(hits, COUNTRY_NAMES))} was reported.")
+    best = max(stories, key=lambda s: (s.corroboration, s.score)) if stories else None
+    quote = first_sentence(best.summary or best.title) if best else ""
+    return ActorSection(
+        number=number,
+        key=key,
+        name=name,
+        count=count,
+        previous=previous,
+        trend=trend,
+        groups=groups,
+        sectors=_names(sectors, SECTOR_NAMES),
+        targets=_names(targets, COUNTRY_NAMES),
+        stories=top,
+        paragraph=" ".join(text),
+        pull_quote=quote,
+        partner_stories=sum(1 for s in stories if set(partners) & set(s.targets)),
+    )
+
+
+def _partner_relevance(
+    stories: list[Story], partners: Sequence[str], notes: _Notes
+) -> list[dict[str, Any]]:
+    rows = []
+    for p in partners:
+        own = [s for s in stories if p in s.targets][:6]
+        for s in own:
+            if not s.notes:
+                s.notes = [notes.cite(s.items[0])]
+        rows.append(
+            {
+                "partner": COUNTRY_NAMES.get(p, p),
+                "code": p,
+                "stories": own,
+                "sectors": _names(sorted({x for s in own for x in s.sectors}), SECTOR_NAMES),
+            }
+        )
+    if len(partners) >= 2:
+        sector_sets = [
+            set(x for s in stories if p in s.targets for x in s.sectors) for p in partners
+        ]
+        actor_sets = [set(a for s in stories if p in s.targets for a in s.actors) for p in partners]
+        common_sectors = sorted(set.intersection(*sector_sets))
+        common_actors = sorted(set.intersection(*actor_sets))
+        rows.append(
+            {
+                "partner": "Common to both",
+                "code": "common",
+                "stories": [],
+                "sectors": _names(common_sectors, SECTOR_NAMES),
+                "actors": common_actors,
+            }
+        )
+    return rows
+
+
+def _judgements(
+    sections: list[ActorSection],
+    stories: list[Story],
+    partners: Sequence[str],
+    counts: Counter[str],
+    before: Counter[str],
+    feed_health: Sequence[dict[str, Any]],
+) -> list[str]:
+    out: list[str] = []
+    if not sections:
+        return ["No activity attributed to a state actor was reported in this period."]
+    top = max(sections, key=lambda s: s.count)
+    out.append(
+        f"{top.name} was the most reported actor set, with {top.count} attributed "
+        f"item{'s' if top.count != 1 else ''}"
+        + (f", led by {_join(top.groups[:3])}." if top.groups else ".")
+    )
+    changes = sorted(((counts[k] - before[k], k) for k in counts | before), reverse=True)
+    if changes and changes[0][0] > 0 and before:
+        delta, key = changes[0]
+        out.append(
+            f"The largest rise against the previous period was for "
+            f"{SET_NAMES.get(key, key)}: {counts[key]} items against {before[key]}."
+        )
+    partner_sectors = [
+        set(x for s in stories if p in s.targets for x in s.sectors) for p in partners
+    ]
+    if len(partners) >= 2 and partner_sectors and set.intersection(*partner_sectors):
+        common = sorted(set.intersection(*partner_sectors))
+        out.append(
+            f"The {_join(_names(common, SECTOR_NAMES))} sector"
+            f"{'s were' if len(common) > 1 else ' was'} targeted in both "
+            f"{_join([COUNTRY_NAMES.get(p, p) for p in partners])}."
+        )
+    for p in partners:
+        hit = [s for s in sections if any(p in st.targets for st in s.stories)]
+        if hit:
+            out.append(
+                f"{COUNTRY_NAMES.get(p, p)} was named as a target of "
+                f"{_join([s.name for s in hit])}-linked activity."
+            )
+    if feed_health:
+        out.append(
+            f"{len(feed_health)} feed{'s' if len(feed_health) != 1 else ''} failed at "
+            "some point in the period; coverage may be incomplete (see annex)."
+        )
+    return out[:5]
+
+
+def _conclusions(
+    sections: list[ActorSection],
+    stories: list[Story],
+    partners: Sequence[str],
+    relevance_rows: list[dict[str, Any]],
+) -> list[str]:
+    out = []
+    names = _join([COUNTRY_NAMES.get(p, p) for p in partners])
+    common = next((r for r in relevance_rows if r["code"] == "common"), None)
+    if common and common.get("actors"):
+        out.append(
+            f"{_join(common['actors'])} targeted both partners in this period. "
+            f"{names} should share indicators and assessments on "
+            f"{'these groups' if len(common['actors']) > 1 else 'this group'} as they "
+            "are found, and monitor them jointly, rather than each in isolation."
+        )
+    if common and common.get("sectors"):
+        out.append(
+            f"Because {_join(common['sectors'])} was hit in both countries, the partners' "
+            "CERTs should compare the intrusions there and agree on common hardening "
+            "guidance: an active defence that raises the cost of the next attempt."
+        )
+    state_sections = [s for s in sections if s.key in MAIN_SETS and s.count]
+    if state_sections:
+        out.append(
+            f"Activity attributed to {_join([s.name for s in state_sections])} shows "
+            "that the state actors highlighted in the partners' own assessments remain "
+            "active. Public, coordinated attribution of the kind cited in this brief is "
+            "part of deterrence; the partners should join such statements where their "
+            "own evidence allows."
+        )
+    if not out:
+        out.append(
+            f"Nothing in this period was attributed against {names}. Sharing threat "
+            "assessments and monitoring together remain the basis of the partnership."
+        )
+    out.append(
+        "Shared threat assessments need common formats: exchange this brief's "
+        "assessments as STIX 2.1 with TLP markings, so that each partner's next brief "
+        "starts from the other's findings."
+    )
+    return out
+
+
+def _method() -> list[str]:
+    return [
+        "Items come from the public feeds listed above; they are normalised, deduplicated and "
+        "grouped into stories when they share an address, a CVE identifier or most of their "
+        "title. A story is ranked by how many feeds report it, the authority of its sources "
+        "(government CERTs above vendors, vendors above news), the confidence of its "
+        "attribution and its relevance to the partners.",
+        "Attribution labels come from threatbrief's lexicon: a named group, or a state named "
+        "in an attributive construction by the source. Hedged wording ('suspected', 'likely') "
+        "is kept with lower confidence. Analysts' corrections override the lexicon. "
+        "`threatbrief explain` shows the evidence behind every label.",
+    ]

@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: Apache-2.0
+"""What every command module shares: the invocation's state (configuration, database,
+lexicon), the one translation of our errors into messages and exit codes, the period options,
+and the consoles.
+
+Exit codes: 0 success, 1 runtime error (including a partial feed failure), 2 usage or
+configuration error. Data goes to stdout, progress and logs to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlite_utils
+from rich.console import Console
+from rich.table import Table
+
+from ..config import Config, load_config
+from ..errors import ConfigError, ThreatbriefError, UsageError
+from ..models import TLP, Period
+from ..pipeline import FeedOutcome
+from ..store.db import open_db
+from ..tag import Tagger
+
+__all__ = [
+    "State",
+    "handles_errors",
+    "outcome_table",
+    "parse_level",
+    "parse_period",
+    "period_options",
+    "split",
+    "stderr",
+    "stdout",
+]
+
+stderr = Console(stderr=True)
+# Feed text, error messages and names reach these tables: no Rich markup is read from them,
+# so "[/]" in a feed's error can neither break the output nor style it.
+stdout = Console(highlight=False, soft_wrap=True, markup=False)
+
+
+class State:
+    """The global options of one invocation; commands open what they need from it."""
+
+    def __init__(self, config_path: str, db_path: str, lexicon_dir: str) -> None:
+        self.config_path = config_path
+        self.db_path = db_path
+        self.lexicon_dir = Path(lexicon_dir)
+
+    def tagger(self) -> Tagger:
+        return Tagger.default([self.lexicon_dir])
+
+    def config(self) -> Config:
+        return load_config(self.config_path)
+
+    @contextmanager
+    def db(self) -> Iterator[sqlite_utils.Database]:
+        db = open_db(self.db_path)
+        try:
+            yield db
+        finally:
+            db.close()
+
+
+def _fail(exc: ThreatbriefError) -> None:
+    code = 2 if isinstance(exc, ConfigError | UsageError) else 1
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(code)
+
+
+def handles_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our exceptions into `Error: …` and the right exit code."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ThreatbriefError as exc:
+            _fail(exc)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--since, --until and --period, for commands that cover a period."""
+    fn = click.option(
+        "--period", help="Shorthand instead of --since/--until: 2026-10, 2026-W44, last-30d."
+    )(fn)
+    fn = click.option(
+        "--until", help="Day after the last, YYYY-MM-DD (UTC); the end is exclusive."
+    )(fn)
+    return click.option("--since", help="First day, YYYY-MM-DD (UTC).")(fn)
+
+
+def _instant(text: str) -> datetime:
+    """A date (midnight UTC) or an ISO time (UTC if it has no offset)."""
+    value = datetime.fromisoformat(text)
+    if "T" not in text:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_period(since: str | None, until: str | None, period: str | None, now: datetime) -> Period:
+    """A period from --since/--until dates or a shorthand: 2026-10, 2026-W44, last-7d.
+
+    Raises:
+        UsageError: unreadable dates, an empty or reversed range.
+    """
+    try:
+        if period:
+            return Period.from_shorthand(period, now)
+        if not since or not until:
+            raise UsageError(
+                "give --since and --until (YYYY-MM-DD), or --period "
+                "(e.g. 2026-10, 2026-W44, last-30d)"
+            )
+        start, end = _instant(since), _instant(until)
+    except ValueError as exc:
+        raise UsageError(f"cannot read the period: {exc}") from exc
+    if end <= start:
+        raise UsageError(f"--since ({since}) must be before --until ({until})")
+    return Period(start, end)
+
+
+def parse_level(text: str) -> TLP:
+    """A TLP level from an option.
+
+    Raises:
+        UsageError: the text names no TLP level.
+    """
+    try:
+        return TLP.parse(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def split(text: str) -> list[str]:
+    """A comma-separated option as a list, blanks dropped."""
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def outcome_table(outcomes: list[FeedOutcome]) -> Table:
+    """The fetch summary that `fetch`, `reparse` and `demo` print."""
+    table = Table(title="Fetch summary", title_justify="left")
+    for col, just in (
+        ("feed", "left"),
+        ("outcome", "left"),
+        ("status", "right"),
+        ("new", "right"),
+        ("updated", "right"),
+        ("seconds", "right"),
+        ("error", "left"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for o in outcomes:
+        style = "red" if o.failed else ""
+        table.add_row(
+            o.feed_id,
+            o.outcome,
+            str(o.status or ""),
+            str(o.new),
+            str(o.updated),
+            f"{o.duration:.2f}",
+            o.error[:160],
+            style=style,
+        )
+    return table

@@ -1,0 +1,177 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The tagging commands: classify, explain, retag, and the `tag` and `lexicon` groups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.text import Text
+
+from .. import pipeline
+from ..models import StoredTag, TagOrigin, utc_now
+from ..tag.classify import classify_stream
+from ..tag.lexicon_import import import_actors
+from ..vocab import TAG_KINDS
+from ._common import State, handles_errors, stdout
+
+__all__ = ["classify", "explain", "lexicon", "retag", "tag"]
+
+
+@click.command()
+@click.option(
+    "-i",
+    "--input",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="JSON Lines input (default stdin).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "sink",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="JSON Lines output (default stdout).",
+)
+@click.pass_obj
+@handles_errors
+def classify(state: State, source: Any, sink: Any) -> None:
+    """Tag any text: JSON Lines in, one JSON line out per input line, in order.
+
+    Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...}. A line that cannot be
+    read gives {"id": null, "line": N, "error": ...} and the rest go on.
+
+    \b
+    Example:
+        echo '{"id": "1", "title": "Lazarus hits a crypto exchange"}' | threatbrief classify
+    """
+    errors = classify_stream(source, sink, state.tagger())
+    if errors:
+        click.echo(f"{errors} line(s) could not be classified (see their error objects)", err=True)
+
+
+@click.command()
+@click.argument("item_id")
+@click.pass_obj
+@handles_errors
+def explain(state: State, item_id: str) -> None:
+    """Why an item has each of its tags: the evidence, its rule and confidence.
+
+    \b
+    Example:
+        threatbrief explain 3f9c0d1e2a4b5c6d7e8f
+    """
+    with state.db() as db:
+        found = pipeline.explain_item(db, item_id)
+    item = found.item
+    stdout.print(Text(item["title"] or "", style="bold"))
+    click.echo(f"{item['url']}  ({item['feed_id']}, {item['published_at'] or 'date unknown'})")
+    for kind in TAG_KINDS:
+        click.echo(f"{kind.replace('_', ' ')}s: {', '.join(found.labels.get(kind, [])) or '—'}")
+    if not found.tags:
+        click.echo("No tags: nothing in the text attributes or targets anything.")
+    for t in found.tags:
+        click.echo(f"  {t.kind}={t.value}: {_reason(t)}")
+
+
+def _reason(t: StoredTag) -> str:
+    """Why one tag is there, as `explain` prints it."""
+    if t.source is TagOrigin.ANALYST:
+        return f"analyst {t.action}" + (f" — {t.note}" if t.note else "")
+    if t.source is TagOrigin.PARTNER:
+        return (
+            f"{t.partner} assesses so in {t.evidence_text!r} (TLP:{t.tlp.label.upper()}, {t.note})"
+        )
+    return (
+        f"{t.field}[{t.start}:{t.end}] {t.evidence_text!r} rule {t.rule}, "
+        f"confidence {t.confidence:.2f} (lexicon {t.lexicon_version})"
+    )
+
+
+@click.command()
+@click.pass_obj
+@handles_errors
+def retag(state: State) -> None:
+    """Re-run the tagger over every stored item, after a lexicon change.
+
+    Analyst corrections survive.
+
+    \b
+    Example:
+        threatbrief retag
+    """
+    tagger = state.tagger()
+    with state.db() as db:
+        count = pipeline.run_retag(db, tagger)
+    click.echo(f"Re-tagged {count} items with lexicon {tagger.version}.")
+
+
+@click.group()
+def tag() -> None:
+    """Analyst corrections: add or remove a label on one item; they win over the lexicon."""
+
+
+def _correct(state: State, action: str, item_id: str, kind: str, value: str, note: str) -> None:
+    with state.db() as db:
+        pipeline.correct_tag(db, item_id, kind, value, action, note, now=utc_now())
+    click.echo(f"{item_id}: analyst {action} {kind} {value}")
+
+
+for _action in ("add", "remove"):
+
+    def _make(action: str) -> Callable[..., None]:
+        @tag.command(
+            action,
+            help=f"{action.capitalize()} one label on an item "
+            f"(kinds: actor-set, actor, sector, target).\n\n"
+            f"\b\nExample:\n    threatbrief tag {action} ITEM_ID "
+            f'actor-set russia --note "per partner report"',
+        )
+        @click.argument("item_id")
+        @click.argument("kind", type=click.Choice(["actor-set", "actor", "sector", "target"]))
+        @click.argument("value")
+        @click.option("--note", default="", help="Why (shown by `explain`).")
+        @click.pass_obj
+        @handles_errors
+        def command(state: State, item_id: str, kind: str, value: str, note: str) -> None:
+            _correct(state, action, item_id, kind, value, note)
+
+        return command
+
+    _make(_action)
+
+
+@click.group()
+def lexicon() -> None:
+    """Inspect and extend the tagger's lexicon."""
+
+
+@lexicon.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["misp-galaxy", "attack-stix"]),
+    required=True,
+    help="MISP galaxy threat-actor.json or an ATT&CK STIX bundle.",
+)
+@click.pass_obj
+@handles_errors
+def lexicon_import(state: State, file: Path, fmt: str) -> None:
+    """Merge a public actor list into the local overrides; conflicts are reported, not merged.
+
+    \b
+    Example:
+        threatbrief lexicon import threat-actor.json --format misp-galaxy
+    """
+    report = import_actors(file, fmt, state.tagger().lexicon, state.lexicon_dir)
+    click.echo(
+        f"{report.path}: {len(report.added_groups)} new groups, "
+        f"{report.added_aliases} new aliases, {len(report.conflicts)} conflicts"
+    )
+    for conflict in report.conflicts:
+        click.echo(f"  conflict: {conflict}", err=True)

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Briefs as a use case: read a period at a clearance, build the brief, render, write and
+archive it.
+
+Configuration, database, period and clock in; a `BriefResult` out. The TLP gate
+(`models.ceiling`) bounds the store query, so nothing above the clearance is ever read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from ..brief.write import build_brief
+from ..config import Config
+from ..errors import UsageError
+from ..models import TLP, BriefItem, Clock, PartnerAssessment, Period, ceiling, utc_now
+from ..render import render_brief
+from ..store import briefs as brief_table
+from ..store import feeds as feed_table
+from ..store import items as item_table
+from ..store import sharing as sharing_table
+from ..store.db import transaction
+from ..tag.lexicon import actor_states
+
+__all__ = [
+    "BriefResult",
+    "check_partners",
+    "partner_assessments",
+    "period_items",
+    "run_brief",
+]
+
+
+def period_items(
+    config: Config,
+    db: sqlite_utils.Database,
+    period: Period,
+    clearance: TLP,
+    *,
+    by_change: bool = False,
+) -> list[BriefItem]:
+    """The period's items at or below `clearance`, with their labels and publishers."""
+    feeds = {f.id: f for f in config.feeds}
+    return item_table.period_items(
+        db, period.start, period.end, clearance, feeds, by_change=by_change
+    )
+
+
+def partner_assessments(
+    db: sqlite_utils.Database, period: Period, clearance: TLP
+) -> list[PartnerAssessment]:
+    """Partners' assessments published in the period, at or below `clearance`."""
+    return sharing_table.assessments_in(db, period.start, period.end, clearance)
+
+
+def _keep(item: BriefItem, actors: Sequence[str], sectors: Sequence[str]) -> bool:
+    return (
+        not actors or bool(set(actors) & set(item.actor_sets) | set(actors) & set(item.actors))
+    ) and (not sectors or bool(set(sectors) & set(item.sectors)))
+
+
+@dataclass
+class BriefResult:
+    """Where a brief went and what it held."""
+
+    path: Path
+    fmt: str
+    items: int
+    tlp: str
+    sha256: str
+
+
+def check_partners(partners: Sequence[str]) -> None:
+    """Raises UsageError unless `partners` are ISO 3166 alpha-2 codes, at least one."""
+    unknown = [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
+    if unknown or not partners:
+        raise UsageError(
+            f"partners must be ISO 3166 alpha-2 codes such as EE,JP; got "
+            f"{', '.join(partners) or 'none'}"
+        )
+
+
+def run_brief(
+    config: Config,
+    db: sqlite_utils.Database,
+    period: Period,
+    partners: Sequence[str],
+    out: Path,
+    fmt: str,
+    *,
+    clock: Clock = utc_now,
+    actors: Sequence[str] = (),
+    sectors: Sequence[str] = (),
+    clearance: TLP = TLP.AMBER,
+    template_dir: Path | None = None,
+    groups: dict[str, str] | None = None,
+) -> BriefResult:
+    """Build, render, write and archive one brief. `groups` maps group names to their actor
+    set (a `Lexicon.actor_states()`, with local overrides); the packaged lexicon's by default.
+
+    Raises:
+        UsageError: unknown partner codes or format, or an output folder that does not exist.
+    """
+    check_partners(partners)
+    if not out.parent.exists():
+        raise UsageError(f"output folder {out.parent} does not exist")
+    clearance = ceiling(clearance, "local") or TLP.CLEAR  # a brief is written for local reading
+    items = [i for i in period_items(config, db, period, clearance) if _keep(i, actors, sectors)]
+    previous = [
+        i
+        for i in period_items(config, db, period.previous(), clearance)
+        if _keep(i, actors, sectors)
+    ]
+    per_feed = Counter(i.feed_id for i in items)
+    feeds = [
+        {
+            "id": f.id,
+            "publisher": f.publisher or f.name,
+            "lang": f.lang,
+            "items": per_feed.get(f.id, 0),
+        }
+        for f in config.feeds
+    ]
+    now = clock()
+    ctx = build_brief(
+        items,
+        previous,
+        period,
+        partners,
+        config.organisation,
+        now,
+        feed_table.period_failures(db, period.start, period.end),
+        feeds,
+        groups if groups is not None else actor_states(),
+        partner_assessments(db, period, clearance),
+    )
+    body = render_brief(ctx, fmt, template_dir)
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    out.write_bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    with transaction(db):
+        brief_table.record_brief(
+            db,
+            created_at=now,
+            start=period.start,
+            end=period.end,
+            partners=",".join(partners),
+            filters=json.dumps({"actors": list(actors), "sectors": list(sectors)}),
+            tlp=ctx.tlp,
+            fmt=fmt,
+            path=str(out),
+            sha256=digest,
+            items=len(items),
+        )
+    return BriefResult(out, fmt, len(items), ctx.tlp, digest)

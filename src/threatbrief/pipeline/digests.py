@@ -1,0 +1,362 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Digests as a use case: manage subscribers, queue each due window in the outbox, then
+deliver the outbox by SMTP or write it as .eml files.
+
+Configuration, database and clock in; a `DigestRun` out. The TLP clearance is applied in the
+store query, before rendering. A row is committed as `sending` before its SMTP transaction, so
+a crash repeats at most that message, with its deterministic Message-ID.
+"""
+
+from __future__ import annotations
+
+import email
+import email.parser
+import email.policy
+import hashlib
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import sqlite_utils
+from email_validator import EmailNotValidError, validate_email
+
+from ..brief.stories import cluster
+from ..config import Config
+from ..digest.build import WindowStories, build_digest
+from ..digest.message import build_message, message_id, write_eml
+from ..digest.smtp import SmtpSession, SmtpSettings, envelope, smtp_settings
+from ..errors import DeliveryError, UsageError
+from ..models import CADENCES, TLP, Clock, Period, Subscriber, ceiling, utc_now
+from ..render import render_digest
+from ..store import outbox as outbox_table
+from ..store.db import exclusive, transaction
+from ..tag.lexicon import actor_states
+from ..vocab import SECTORS
+from .briefs import period_items
+
+__all__ = [
+    "CADENCES",
+    "DigestRun",
+    "add_subscriber",
+    "digest_settings",
+    "digest_window",
+    "list_subscribers",
+    "normalized_address",
+    "remove_subscriber",
+    "run_digests",
+    "write_digest",
+]
+
+
+def _digest_message(
+    config: Config,
+    db: sqlite_utils.Database,
+    subscriber: Subscriber,
+    period: Period,
+    now: datetime,
+    template_dir: Path | None = None,
+    by_change: bool = False,
+    cache: dict[tuple[datetime, datetime, TLP], WindowStories] | None = None,
+) -> EmailMessage | None:
+    """The digest email for one subscriber and period, or None when there is nothing to send.
+
+    The clearance is applied in the store query; red never leaves by email. Subscribers who
+    share a window and a clearance share one query through `cache`.
+    """
+    clearance = ceiling(subscriber.tlp, "email")
+    if clearance is None:
+        return None
+    key = (period.start, period.end, clearance)
+    window = cache.get(key) if cache is not None else None
+    if window is None:
+        window = WindowStories(
+            cluster(period_items(config, db, period, clearance, by_change=by_change))
+        )
+        if cache is not None:
+            cache[key] = window
+    # One-click unsubscribe by mail: the subscriber's token in the subject identifies them.
+    unsubscribe = (
+        f"mailto:{config.mail.sender}?subject=unsubscribe%20{subscriber.token}"
+        if subscriber.token
+        else ""
+    )
+    ctx = build_digest([], subscriber, period, now, config.organisation, unsubscribe, window=window)
+    if ctx.empty:
+        return None
+    text, html = render_digest(ctx, template_dir)
+    period_key = f"{period.start.isoformat()}/{period.end.isoformat()}"
+    return build_message(
+        sender=config.mail.sender,
+        recipient=subscriber.email,
+        subject=ctx.subject,
+        text=text,
+        html=html,
+        msg_id=message_id(subscriber.email, period_key),
+        date_utc=now,
+        unsubscribe_url=ctx.unsubscribe_url,
+    )
+
+
+def _eml_name(email: str, period: Period) -> str:
+    return f"digest-{period.start:%Y%m%d}-{hashlib.sha256(email.encode()).hexdigest()[:8]}"
+
+
+def write_digest(
+    config: Config,
+    db: sqlite_utils.Database,
+    subscriber: Subscriber,
+    period: Period,
+    outbox: Path,
+    *,
+    clock: Clock = utc_now,
+    template_dir: Path | None = None,
+) -> Path | None:
+    """Render one subscriber's digest for a period into the outbox folder as an .eml file;
+    an empty digest writes nothing and returns None."""
+    msg = _digest_message(config, db, subscriber, period, clock(), template_dir)
+    if msg is None:
+        return None
+    return write_eml(outbox, _eml_name(subscriber.email, period), msg)
+
+
+def digest_window(cadence: str, last_end: str | None, now: datetime) -> Period | None:
+    """What a subscriber has not seen yet: items stored since their last digest (or one
+    cadence back for a new subscriber) up to now; None when nothing can be new."""
+    start = datetime.fromisoformat(last_end) if last_end else now - CADENCES[cadence]
+    return Period(start, now) if now > start else None
+
+
+def normalized_address(email: str) -> str:
+    """An address as subscribers are stored: validated, the domain lower-cased (the local part
+    keeps its case, as mail servers may honour it).
+
+    Raises:
+        UsageError: not an email address.
+    """
+    try:
+        return str(validate_email(email.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise UsageError(f"invalid email address {email!r}: {exc}") from exc
+
+
+def add_subscriber(
+    db: sqlite_utils.Database,
+    email: str,
+    *,
+    name: str = "",
+    actor_sets: Sequence[str] = (),
+    sectors: Sequence[str] = (),
+    partners: Sequence[str] = (),
+    cadence: str = "weekly",
+    tlp: str = "clear",
+    now: datetime,
+    update: bool = False,
+) -> Subscriber:
+    """Validate and store a subscriber (add, or update an existing one).
+
+    Raises:
+        UsageError: invalid address, cadence, TLP, actor set, sector or partner code.
+    """
+    address = normalized_address(email)
+    existing = {sub.email: sub for sub in outbox_table.subscribers(db, address)}
+    if update and address not in existing:
+        raise UsageError(f"no subscriber {address}")
+    if not update and address in existing:
+        raise UsageError(f"{address} is already subscribed; use `subscribers update`")
+    if cadence not in CADENCES:
+        raise UsageError(f"cadence must be daily or weekly, not {cadence!r}")
+    try:
+        level = TLP.parse(tlp)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if level is TLP.RED:
+        raise UsageError(
+            "TLP:RED never leaves by email; choose clear, green, amber or amber+strict"
+        )
+    known_sets = set(actor_states().values()) - {""}
+    bad = (
+        [a for a in actor_sets if a not in known_sets]
+        + [x for x in sectors if x not in SECTORS]
+        + [p for p in partners if not re.fullmatch(r"[A-Z]{2}", p)]
+    )
+    if bad:
+        raise UsageError(f"unknown actor set, sector or partner code: {', '.join(bad)}")
+    old = existing.get(address)
+    sub = Subscriber(
+        email=address,
+        name=name or (old.name if old else ""),
+        actor_sets=tuple(actor_sets),
+        sectors=tuple(sectors),
+        partners=tuple(partners),
+        cadence=cadence,
+        tlp=level,
+        token=(old.token if old else "") or secrets.token_urlsafe(18),
+        created_at=(old.created_at if old else "") or now.isoformat(timespec="seconds"),
+        last_digest_end=old.last_digest_end if old else None,
+    )
+    with transaction(db):
+        outbox_table.save_subscriber(db, sub)
+    return Subscriber(
+        address, name, sub.actor_sets, sub.sectors, sub.partners, cadence, level, sub.token
+    )
+
+
+def list_subscribers(db: sqlite_utils.Database) -> list[Subscriber]:
+    """Every subscriber, with the end of their last digest window and its message's state."""
+    return outbox_table.subscribers(db)
+
+
+def remove_subscriber(
+    db: sqlite_utils.Database, email: str | None = None, token: str | None = None
+) -> str:
+    """Unsubscribe an address, or whoever holds an unsubscribe token (from an "unsubscribe
+    TOKEN" reply, so the sender's address need not be trusted); returns the address removed.
+
+    Raises:
+        UsageError: neither or both given, an unknown address or token.
+    """
+    if (email is None) == (token is None):
+        raise UsageError("give either an EMAIL or --token, not both or neither")
+    with transaction(db):
+        if token is not None:
+            removed = outbox_table.remove_subscriber_by_token(db, token.strip())
+            if removed is None:
+                raise UsageError("no subscriber holds that token")
+            return removed
+        address = normalized_address(email or "")
+        if not outbox_table.remove_subscriber(db, address):
+            raise UsageError(f"no subscriber {email}")
+        return address
+
+
+def digest_settings(config: Config, environ: Mapping[str, str]) -> SmtpSettings | None:
+    """SMTP settings from feeds.yaml `mail:` and the THREATBRIEF_SMTP_* variables; None when
+    no server is configured (digests then go to the outbox folder)."""
+    return smtp_settings(config.mail, environ)
+
+
+@dataclass
+class DigestRun:
+    """What one `threatbrief digest` did."""
+
+    queued: int = 0
+    empty: int = 0
+    sent: int = 0
+    written: list[Path] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    deferred: int = 0
+
+
+def run_digests(
+    config: Config,
+    db: sqlite_utils.Database,
+    *,
+    now: datetime,
+    send: bool,
+    settings: SmtpSettings | None,
+    outbox: Path,
+    retries: int = 3,
+    backoff: float = 1.0,
+    cadence: str | None = None,
+) -> DigestRun:
+    """Queue each due subscriber's digest, then deliver the outbox: by SMTP with `send` and
+    settings, otherwise as .eml files. A message's row is committed as `sending` before the
+    SMTP transaction, so a crash repeats at most that message, with the same Message-ID.
+    Runs hold the database's `digests` lock, so two of them (a catch-up and a cron job, or
+    `digest --send` beside `run`) never build the same window or send the same row twice."""
+    run = DigestRun()
+    with exclusive(db, "digests"):
+        _queue(config, db, run, now=now, cadence=cadence)
+        if send and settings is not None:
+            _deliver(db, settings, run, now=now, retries=retries, backoff=backoff)
+        else:
+            _write_outbox(db, run, outbox, now)
+    return run
+
+
+def _queue(
+    config: Config, db: sqlite_utils.Database, run: DigestRun, *, now: datetime, cadence: str | None
+) -> None:
+    """Build each due subscriber's digest and queue it; an empty one only moves the window."""
+    cache: dict[tuple[datetime, datetime, TLP], WindowStories] = {}
+    for sub in outbox_table.subscribers(db):
+        if cadence is not None and sub.cadence != cadence:
+            continue
+        window = digest_window(sub.cadence, sub.last_digest_end, now)
+        if window is None:
+            continue
+        msg = _digest_message(config, db, sub, window, now, by_change=True, cache=cache)
+        with transaction(db):
+            outbox_table.mark_digest_sent(db, sub.email, window.end)
+            if msg is None:
+                run.empty += 1
+                continue
+            if outbox_table.queue_message(
+                db,
+                email=sub.email,
+                start=window.start,
+                end=window.end,
+                message_id=str(msg["Message-ID"]),
+                message=msg.as_bytes(),
+                now=now,
+            ):
+                run.queued += 1
+
+
+def _write_outbox(db: sqlite_utils.Database, run: DigestRun, folder: Path, now: datetime) -> None:
+    """Without SMTP: every queued message becomes an .eml file in the outbox folder."""
+    for row in outbox_table.outbox_rows(db, ("pending", "sending")):
+        path = write_eml(folder, f"digest-{row['id']:06d}", _outbox_message(db, row["id"]))
+        with transaction(db):
+            outbox_table.set_outbox_state(db, row["id"], "written", now, path=str(path))
+        run.written.append(path)
+
+
+_HEADERS = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+
+
+def _outbox_message(db: sqlite_utils.Database, row_id: int) -> EmailMessage:
+    parsed = email.message_from_bytes(
+        outbox_table.outbox_message(db, row_id), policy=email.policy.SMTP
+    )
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _deliver(
+    db: sqlite_utils.Database,
+    settings: SmtpSettings,
+    run: DigestRun,
+    *,
+    now: datetime,
+    retries: int,
+    backoff: float,
+) -> None:
+    """Send the outbox over one reused connection. A row is committed as `sending` before its
+    SMTP transaction, so a crash repeats at most that message, with the same Message-ID. When
+    the server stays unreachable after the retries, the rest wait for the next run."""
+    rows = outbox_table.outbox_rows(db, ("pending", "sending"))
+    with SmtpSession(settings, retries=retries, backoff=backoff) as session:
+        for n, row in enumerate(rows):
+            data = outbox_table.outbox_message(db, row["id"])
+            sender, recipients = envelope(_HEADERS.parsebytes(data, headersonly=True))
+            with transaction(db):
+                outbox_table.set_outbox_state(db, row["id"], "sending", now, attempt=True)
+            try:
+                session.send_bytes(sender, recipients, data)
+            except DeliveryError as exc:
+                state = "failed" if exc.permanent else "pending"
+                with transaction(db):
+                    outbox_table.set_outbox_state(db, row["id"], state, now, error=str(exc))
+                if exc.permanent:
+                    run.failed.append(f"{row['email']}: {exc}")
+                    continue
+                run.deferred += len(rows) - n
+                return
+            with transaction(db):
+                outbox_table.set_outbox_state(db, row["id"], "sent", now)
+            run.sent += 1

@@ -1,0 +1,308 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Sharing as a use case: export a period as a STIX 2.1 bundle plus a MISP feed entry, import
+a partner's bundle, publish to and poll TAXII 2.1 collections, list partners' assessments.
+
+Configuration, database and clock in; files out. The TLP gate (`models.ceiling`, channel
+`export`) is applied in the store query, so nothing above `--tlp` is ever read, and `red`
+never leaves. Validation with stix2-validator is optional because it is slow (about 1.3 ms an
+object); the tests validate an export at each clearance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+import stix2
+
+from ..brief.write import build_brief
+from ..config import Config
+from ..errors import BundleError, ShareError, UsageError
+from ..models import TLP, Clock, Period, ceiling, may_receive, utc_now
+from ..share import taxii
+from ..share.partner import fold, read_bundle
+from ..share.stix import ExportInput, build_objects, manifest_entry, misp_event
+from ..store import sharing as sharing_table
+from ..store.db import transaction
+from ..tag import Tagger
+from ..tag.lexicon import actor_states
+from .briefs import check_partners, period_items
+
+__all__ = [
+    "ExportResult",
+    "ImportResult",
+    "PollResult",
+    "list_assessments",
+    "poll_collection",
+    "publish_bundle",
+    "run_export",
+    "run_import",
+    "validate_bundle",
+]
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote."""
+
+    path: Path
+    misp_path: Path
+    objects: int
+    tlp: str
+    sha256: str
+
+
+def validate_bundle(bundle: dict[str, Any]) -> list[str]:
+    """stix2-validator's errors for a bundle (empty when it conforms)."""
+    from stix2validator import ValidationOptions, validate_instance
+
+    result = validate_instance(bundle, ValidationOptions(version="2.1"))
+    return [str(e) for e in result.errors]
+
+
+def _write_json(path: Path, value: Any) -> bytes:
+    data = (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)  # readers of a shared folder never see half a file
+    return data
+
+
+def run_export(
+    config: Config,
+    db: sqlite_utils.Database,
+    period: Period,
+    clearance: TLP,
+    out: Path,
+    *,
+    now: datetime,
+    partners: tuple[str, ...] = ("EE", "JP"),
+    tagger: Tagger | None = None,
+    validate: bool = False,
+) -> ExportResult:
+    """Write the period's bundle to `out`, and its MISP event and manifest.json beside it.
+
+    Raises:
+        UsageError: clearance `red`, a missing output folder, a damaged manifest.json, or
+            (with `validate`) a bundle that stix2-validator rejects.
+    """
+    level = ceiling(clearance, "export")
+    if level is None or clearance is TLP.RED:
+        raise UsageError(
+            "TLP:RED never leaves by export; choose clear, green, amber or amber+strict"
+        )
+    check_partners(partners)
+    if not out.parent.is_dir():
+        raise UsageError(f"output folder {out.parent} does not exist")
+    manifest = _manifest(out.parent / "manifest.json")  # before anything is written
+    items = period_items(config, db, period, level)
+    before = period_items(config, db, period.previous(), level)
+    lexicon = (tagger or Tagger.default()).lexicon
+    brief = build_brief(
+        items,
+        before,
+        period,
+        list(partners),
+        config.organisation,
+        now,
+        [],
+        [],
+        lexicon.actor_states() if tagger is not None else actor_states(),
+    )
+    stated = {i.id: list(i.stated) for i in items}
+    objects = build_objects(
+        ExportInput(brief, items, stated, lexicon.actors, config.organisation, now, partners)
+    )
+    bundle = stix2.Bundle(objects=objects, allow_custom=False)  # an envelope: a fresh UUIDv4
+    as_json = json.loads(bundle.serialize())
+    problems = validate_bundle(as_json) if validate else []
+    if problems:
+        raise UsageError("the export does not conform to STIX 2.1:\n  " + "\n  ".join(problems))
+    data = _write_json(out, as_json)
+    event = misp_event(objects, config.organisation, now)
+    misp_path = out.parent / f"{event['Event']['uuid']}.json"
+    _write_json(misp_path, event)
+    manifest.update(manifest_entry(event))
+    _write_json(out.parent / "manifest.json", manifest)
+    top = max((i.tlp for i in items), default=TLP.CLEAR)
+    return ExportResult(out, misp_path, len(objects), top.label, hashlib.sha256(data).hexdigest())
+
+
+def _manifest(path: Path) -> dict[str, Any]:
+    """The folder's MISP feed manifest so far; a damaged one is an error, never overwritten."""
+    if not path.exists():
+        return {}
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"{path} cannot be read ({exc}); repair or remove it first") from exc
+    if not isinstance(manifest, dict):
+        raise UsageError(f"{path} is not a MISP feed manifest; repair or remove it first")
+    return manifest
+
+
+@dataclass
+class ImportResult:
+    """What an import stored."""
+
+    objects: int
+    assessments: int
+    changed: int
+    tags: int
+    tlp: str
+    marking_notes: list[str]
+
+
+def run_import(
+    db: sqlite_utils.Database,
+    data: bytes,
+    partner: str,
+    *,
+    now: datetime,
+    tagger: Tagger | None = None,
+    source: str = "file",
+    validate: bool = False,
+) -> ImportResult:
+    """Check a partner's bundle, then store its assessments and the partner tags they imply
+    on our matching items, in one transaction: the whole bundle or nothing.
+
+    Raises:
+        UsageError: a partner name that is not a short plain name.
+        ShareError: the bundle is unusable or any object in it is invalid, with each error.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}", partner):
+        raise UsageError(f"partner must be a short plain name such as CERT-EE, not {partner!r}")
+    lexicon = (tagger or Tagger.default()).lexicon
+    names = {
+        fold(alias): actor.name
+        for actor in lexicon.actors.values()
+        for alias in (actor.name, *actor.aliases)
+    }
+    try:
+        checked = read_bundle(data, names)
+    except BundleError as exc:
+        raise ShareError(f"not imported: {exc}") from None
+    if checked.errors:
+        raise ShareError(
+            f"not imported: {len(checked.errors)} invalid object(s), nothing was stored",
+            [str(e) for e in checked.errors],
+        )
+    if validate:
+        problems = validate_bundle(json.loads(data))
+        if problems:
+            raise ShareError("not imported: stix2-validator rejects the bundle", problems)
+    digest = hashlib.sha256(data).hexdigest()
+    links = {a["stix_id"]: a.pop("links") for a in checked.assessments}
+    rows = [{**a, "file_sha256": digest, "source": source} for a in checked.assessments]
+    by_url = sharing_table.items_by_url(db, (url for pairs in links.values() for url, _ in pairs))
+    states = {a.name: a.state for a in lexicon.actors.values()}
+    tags = []
+    for a in rows:
+        for url, actor in links[a["stix_id"]]:
+            labels = [("actor", actor)] + ([("actor_set", states[actor])] if states[actor] else [])
+            tags += [
+                {
+                    "item_id": item_id,
+                    "kind": kind,
+                    "value": value,
+                    "confidence": 0.8,
+                    "rule": "partner-assessment",
+                    "evidence_text": a["name"][:200],
+                    "field": "partner",
+                    "note": a["stix_id"],
+                    "tlp": a["tlp"],
+                }
+                for item_id in by_url.get(url, [])
+                for kind, value in labels
+            ]
+    with transaction(db):
+        changed = sharing_table.replace_assessments(db, partner, rows, tags, now)
+    notes = [f"{oid}: {'; '.join(why)}" for oid, why in checked.marking_notes.items()]
+    return ImportResult(checked.objects, len(rows), changed, len(tags), checked.tlp.label, notes)
+
+
+def publish_bundle(
+    data: bytes, api_root: str, collection_id: str, clearance: TLP, environ: Mapping[str, str]
+) -> str:
+    """Publish a bundle to a TAXII 2.1 collection whose readers hold `clearance`. Every object
+    must pass the TLP gate (channel `export`) first: one object above it, or any TLP:RED,
+    and nothing is sent. Returns the server's status.
+
+    Raises:
+        ShareError: an unreadable or invalid bundle, objects above the clearance, or a
+            TAXII failure.
+    """
+    try:
+        checked = read_bundle(data, {})
+    except BundleError as exc:
+        raise ShareError(f"not published: {exc}") from None
+    if checked.errors:
+        raise ShareError("not published: invalid objects", [str(e) for e in checked.errors])
+    above = sorted(
+        o for o, lv in checked.levels.items() if not may_receive(lv, clearance, "export")
+    )
+    if above:
+        raise ShareError(
+            f"not published: {len(above)} object(s) are above "
+            f"TLP:{clearance.label.upper()} or TLP:RED",
+            above,
+        )
+    target = taxii.collection(api_root, collection_id, environ)
+    return taxii.publish(target, json.loads(data))
+
+
+@dataclass
+class PollResult:
+    """What one poll of a partner's collection brought: None when nothing was new."""
+
+    since: str | None
+    imported: ImportResult | None
+
+
+def poll_collection(
+    db: sqlite_utils.Database,
+    api_root: str,
+    collection_id: str,
+    partner: str,
+    environ: Mapping[str, str],
+    *,
+    clock: Clock = utc_now,
+    tagger: Tagger | None = None,
+) -> PollResult:
+    """Import what a partner's TAXII 2.1 collection gained since the last poll, then move the
+    bookmark; an import that fails leaves the bookmark where it was.
+
+    Raises:
+        ShareError: a TAXII failure, or a bundle that the import refuses.
+    """
+    target = taxii.collection(api_root, collection_id, environ)
+    since = sharing_table.bookmark(db, api_root, collection_id)
+    bundle, newest = taxii.fetch_new(target, since)
+    if not bundle["objects"]:
+        return PollResult(since, None)
+    now = clock()
+    result = run_import(
+        db,
+        json.dumps(bundle).encode(),
+        partner,
+        now=now,
+        tagger=tagger,
+        source=f"taxii:{api_root}#{collection_id}",
+    )
+    if newest:
+        with transaction(db):
+            sharing_table.set_bookmark(db, api_root, collection_id, newest, now)
+    return PollResult(since, result)
+
+
+def list_assessments(db: sqlite_utils.Database, partner: str | None = None) -> list[dict[str, Any]]:
+    """Every imported assessment (of one partner), newest first: who, when, TLP, the groups
+    named and the notes on markings that counted as TLP:RED."""
+    return sharing_table.assessments(db, partner)

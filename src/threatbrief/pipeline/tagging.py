@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Tagging as a use case: tag stored items, re-tag the whole store, explain an item's tags,
+and record an analyst's correction.
+
+Analyst corrections are rows of their own (origin `analyst`), so a re-tag, which replaces only
+the lexicon's rows, never undoes them.
+"""
+
+from __future__ import annotations
+
+import collections
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..models import Clock, Evidence, StoredTag, effective_labels, utc_now
+from ..store import items as item_table
+from ..store import tags as tag_table
+from ..store.db import transaction
+from ..tag import Tagger
+
+__all__ = [
+    "RETAG_BATCH",
+    "Explanation",
+    "correct_tag",
+    "evidence_for",
+    "explain_item",
+    "run_retag",
+    "tag_items",
+]
+
+
+Taggings = list[tuple[str, tuple[Evidence, ...]]]
+
+
+def evidence_for(tagger: Tagger, rows: Iterable[tuple[str, str, str, str]]) -> Taggings:
+    """The evidence for each (id, title, summary, content) row."""
+    return [
+        (
+            item_id,
+            tagger.tag(
+                [("title", title or ""), ("summary", summary or ""), ("content", content or "")]
+            ).evidence,
+        )
+        for item_id, title, summary, content in rows
+    ]
+
+
+def tag_items(
+    db: sqlite_utils.Database, tagger: Tagger, item_ids: Sequence[str], now: datetime
+) -> int:
+    """Tag the given items and store the evidence; returns the count.
+
+    Analyst corrections are kept: only the lexicon's own rows are replaced.
+    """
+    taggings = evidence_for(tagger, item_table.item_texts(db, item_ids))
+    tag_table.save_taggings(db, taggings, tagger.version, now)
+    return len(taggings)
+
+
+RETAG_BATCH = 2_000  # items per transaction: fetch jobs can write between batches
+_worker_tagger: Tagger | None = None
+
+
+def _init_tag_worker(sources: tuple[Path, ...]) -> None:
+    global _worker_tagger
+    _worker_tagger = Tagger.default(list(sources))
+
+
+def _tag_batch(rows: list[tuple[str, str, str, str]]) -> Taggings:
+    """In a worker process: the evidence for each row."""
+    assert _worker_tagger is not None
+    return evidence_for(_worker_tagger, rows)
+
+
+def run_retag(
+    db: sqlite_utils.Database,
+    tagger: Tagger | None = None,
+    clock: Clock = utc_now,
+    workers: int | None = None,
+) -> int:
+    """Re-run the tagger over every stored item (after a lexicon change); returns the count.
+
+    Items are re-tagged in batches of RETAG_BATCH, one transaction each, so the database stays
+    writable for fetches meanwhile; a stopped retag is finished by running it again. With
+    several cores, worker processes tag while this process writes. Analyst corrections survive.
+    """
+    tagger = tagger or Tagger.default()
+    now = clock()
+    ids = item_table.item_ids(db)
+    batches = [ids[n : n + RETAG_BATCH] for n in range(0, len(ids), RETAG_BATCH)]
+    workers = min(os.cpu_count() or 1, len(batches)) if workers is None else workers
+    if workers < 2 or tagger.sources is None:
+        for batch in batches:
+            with transaction(db):
+                tag_items(db, tagger, batch, now)
+        return len(ids)
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_tag_worker,
+        initargs=(tagger.sources,),
+    ) as pool:
+        pending: collections.deque[Future[Taggings]] = collections.deque()
+        for n, batch in enumerate(batches):
+            pending.append(pool.submit(_tag_batch, list(item_table.item_texts(db, batch))))
+            last = n == len(batches) - 1
+            while pending and (last or len(pending) > 2 * workers):  # two per worker in flight
+                results = pending.popleft().result()
+                with transaction(db):
+                    tag_table.save_taggings(db, results, tagger.version, now)
+    return len(ids)
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """Why an item has its labels: the stored item, each tag row, and the labels that result
+    after analysts' corrections."""
+
+    item: dict[str, Any]
+    tags: list[StoredTag]
+    labels: dict[str, list[str]]
+
+
+def explain_item(db: sqlite_utils.Database, item_id: str) -> Explanation:
+    """The item and every tag behind its labels.
+
+    Raises:
+        UsageError: no such item.
+    """
+    item = item_table.get_item(db, item_id)
+    tags = tag_table.item_tags(db, item_id)
+    return Explanation(item, tags, effective_labels(tags))
+
+
+def correct_tag(
+    db: sqlite_utils.Database,
+    item_id: str,
+    kind: str,
+    value: str,
+    action: str,
+    note: str = "",
+    *,
+    now: datetime,
+) -> None:
+    """Record an analyst's correction (`add` or `remove` one label); it wins over the lexicon
+    and survives re-tagging. `kind` may be spelt `actor-set` or `actor_set`.
+
+    Raises:
+        UsageError: unknown item, kind or action.
+    """
+    with transaction(db):
+        tag_table.add_analyst_tag(db, item_id, kind.replace("-", "_"), value, action, note, now)

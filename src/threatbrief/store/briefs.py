@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The `briefs` table: the archive of generated briefs (who asked for what, when, where it
+went, and its checksum)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlite_utils
+
+from ._sql import table, ts
+
+__all__ = ["record_brief"]
+
+
+def record_brief(
+    db: sqlite_utils.Database,
+    *,
+    created_at: datetime,
+    start: datetime,
+    end: datetime,
+    partners: str,
+    filters: str,
+    tlp: str,
+    fmt: str,
+    path: str,
+    sha256: str,
+    items: int,
+) -> None:
+    """Add a generated brief to the archive."""
+    table(db, "briefs").insert(
+        {
+            "created_at": ts(created_at),
+            "period_start": ts(start),
+            "period_end": ts(end),
+            "partners": partners,
+            "filters": filters,
+            "tlp": tlp,
+            "format": fmt,
+            "path": path,
+            "sha256": sha256,
+            "items": items,
+        }
+    )

@@ -1,0 +1,301 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The `items` table family: upserts with dedup within a feed, linked sources, and the read
+model of a period (`BriefItem`s with their effective labels).
+
+Items are deduplicated within a feed on guid or canonical URL: an edited entry updates its row
+and bumps `revision`. Items of different feeds never touch each other; the same URL seen in
+several feeds is linked in `item_sources` instead. Call the writers inside
+`store.db.transaction`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import UsageError
+from ..models import TLP, BriefItem, Feed, Item, StoredTag, effective_labels
+from ._sql import BATCH, TLP_LEVEL_SQL, chunks, decode_tlp, marks, table, ts, ts_precise
+
+__all__ = [
+    "SaveResult",
+    "content_hash",
+    "count_items",
+    "get_item",
+    "item_ids",
+    "item_texts",
+    "newest_published",
+    "period_items",
+    "save_items",
+]
+
+
+def content_hash(item: Item) -> str:
+    """Hash of what a reader sees; a change bumps the item's revision."""
+    parts = (item.title, item.summary, item.content, item.url, ts(item.published_at) or "")
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def _existing(
+    db: sqlite_utils.Database, feed_id: str, column: str, values: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    keys = [v for v in dict.fromkeys(values) if v]
+    for chunk in chunks(keys):
+        sql = (
+            f"select id, guid, url, content_hash, revision from items "
+            f"where feed_id = ? and {column} in ({marks(chunk)})"
+        )
+        for row in db.execute(sql, [feed_id, *chunk]).fetchall():
+            found[row[1] if column == "guid" else row[2]] = {
+                "id": row[0],
+                "content_hash": row[3],
+                "revision": row[4],
+            }
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SaveResult:
+    """What one save did: ids of new and of changed items, and for each of them the position
+    of the item that wrote it in the saved sequence."""
+
+    new: list[str]
+    updated: list[str]
+    written: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _row(item: Item, item_id: str, digest: str, now: datetime, revision: int) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "feed_id": item.feed_id,
+        "guid": item.guid,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "content": item.content,
+        "published_at": ts(item.published_at),
+        "updated_at": ts(item.updated_at),
+        "fetched_at": ts(now),
+        "changed_at": ts_precise(now),
+        "lang": item.lang,
+        "content_hash": digest,
+        "revision": revision,
+        "tlp": item.tlp.label,
+        "authors": "\n".join(item.authors),
+        "categories": "\n".join(item.categories),
+    }
+
+
+def save_items(db: sqlite_utils.Database, items: Sequence[Item], now: datetime) -> SaveResult:
+    """Insert new items and update changed ones (bumping revision); unchanged ones are left.
+
+    Call inside `store.db.transaction`. Items are matched within their feed on guid, then on
+    canonical URL, so an entry whose guid changed but whose address did not is an edit.
+    """
+    if not items:
+        return SaveResult([], [])
+    feed_id = items[0].feed_id
+    by_guid = _existing(db, feed_id, "guid", (i.guid for i in items))
+    # Some feeds link every entry to one listing page; a URL identifies an entry only when
+    # it is unique in the body.
+    url_counts = Counter(i.url for i in items)
+    by_url = _existing(
+        db,
+        feed_id,
+        "url",
+        (i.url for i in items if i.guid not in by_guid and url_counts[i.url] == 1),
+    )
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    claimed: set[str] = set()
+    renamed: list[tuple[str, str]] = []
+    written: list[tuple[str, int]] = []
+    for position, item in enumerate(items):
+        old = by_guid.get(item.guid) or by_url.get(item.url)
+        digest = content_hash(item)
+        if old is not None and item.guid not in by_guid and old["content_hash"] == digest:
+            renamed.append((item.guid, old["id"]))  # same entry, new guid: not a reader change
+        if old is None:
+            inserts.append(_row(item, item.id, digest, now, 1))
+            written.append((item.id, position))
+        elif old["id"] not in claimed and old["content_hash"] != digest:
+            claimed.add(old["id"])
+            row = _row(item, old["id"], digest, now, old["revision"] + 1)
+            del row["fetched_at"]
+            updates.append(row)
+            written.append((old["id"], position))
+    items_table = table(db, "items")
+    if inserts:
+        items_table.insert_all(inserts, batch_size=BATCH)
+    for row in updates:
+        items_table.update(row["id"], row)
+    db.conn.executemany("update items set guid = ? where id = ?", renamed)
+    _link_sources(db, inserts, now)
+    return SaveResult([r["id"] for r in inserts], [r["id"] for r in updates], written)
+
+
+def _link_sources(db: sqlite_utils.Database, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Link new items to items of other feeds that carry the same canonical URL."""
+    by_url = {r["url"]: r for r in rows if r["url"]}
+    links: list[dict[str, Any]] = []
+    for chunk in chunks(list(by_url)):
+        sql = f"select id, feed_id, url from items where url in ({marks(chunk)})"
+        for other_id, other_feed, url in db.execute(sql, list(chunk)).fetchall():
+            mine = by_url[url]
+            if other_feed != mine["feed_id"]:
+                stamp = ts(now)
+                links.append(
+                    {
+                        "item_id": mine["id"],
+                        "other_id": other_id,
+                        "match": "url",
+                        "linked_at": stamp,
+                    }
+                )
+                links.append(
+                    {
+                        "item_id": other_id,
+                        "other_id": mine["id"],
+                        "match": "url",
+                        "linked_at": stamp,
+                    }
+                )
+    if links:
+        table(db, "item_sources").insert_all(links, ignore=True)
+
+
+def item_texts(
+    db: sqlite_utils.Database, ids: Sequence[str]
+) -> Iterator[tuple[str, str, str, str]]:
+    """(id, title, summary, content) of the given items."""
+    for chunk in chunks(list(ids)):
+        yield from db.execute(
+            f"select id, title, summary, content from items where id in ({marks(chunk)})",
+            list(chunk),
+        )
+
+
+def get_item(db: sqlite_utils.Database, item_id: str) -> dict[str, Any]:
+    """One stored item as a dict.
+
+    Raises:
+        UsageError: no such item.
+    """
+    cursor = db.execute("select * from items where id = ?", [item_id])
+    row = cursor.fetchone()
+    if row is None:
+        raise UsageError(f"no item with id {item_id!r}")
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+def item_ids(db: sqlite_utils.Database) -> list[str]:
+    """The id of every stored item, oldest first."""
+    return [row[0] for row in db.execute("select id from items order by rowid")]
+
+
+def newest_published(db: sqlite_utils.Database) -> datetime | None:
+    """The publication time of the newest dated item, or None."""
+    newest = db.execute("select max(published_at) from items").fetchone()[0]
+    return datetime.fromisoformat(newest) if newest else None
+
+
+def count_items(db: sqlite_utils.Database) -> int:
+    """How many items the store holds."""
+    return int(db.execute("select count(*) from items").fetchone()[0])
+
+
+def period_items(
+    db: sqlite_utils.Database,
+    start: datetime,
+    end: datetime,
+    clearance: TLP,
+    feeds: Mapping[str, Feed],
+    *,
+    by_change: bool = False,
+) -> list[BriefItem]:
+    """Items dated in [start, end) at or below `clearance`, each with its effective labels,
+    best confidence, the actor sets its own words state, and the ids of items linked to it in
+    other feeds. `feeds` gives each item its publisher and source kind.
+
+    An item with no publication date counts from when it was fetched. With `by_change`, the
+    items are those stored or changed in [start, end) instead: what is new to a reader. Tags
+    above `clearance` (a partner's amber tag on a clear item) are left out as well.
+    """
+    # Two ranges rather than coalesce(), so that the published_at index can be used.
+    params = {"s": ts(start), "e": ts(end), "tlp": int(clearance)}
+    where = (
+        "((published_at >= :s and published_at < :e) or (published_at is null and "
+        f"fetched_at >= :s and fetched_at < :e)) and {TLP_LEVEL_SQL} <= :tlp"
+    )
+    if by_change:
+        where = f"changed_at >= :s and changed_at < :e and {TLP_LEVEL_SQL} <= :tlp"
+        params.update(s=ts_precise(start), e=ts_precise(end))
+    found = db.execute(
+        f"select id, feed_id, url, title, summary, published_at, lang, tlp "
+        f"from items where {where} order by coalesce(published_at, fetched_at)",
+        params,
+    ).fetchall()
+    tags: dict[str, list[StoredTag]] = {}
+    links: dict[str, list[str]] = {}
+    inside = f"select id from items where {where}"
+    tag_sql = (
+        "select item_id, kind, value, origin, action, confidence, rule from tags "
+        f"where item_id in ({inside}) and {TLP_LEVEL_SQL} <= :tlp"
+    )
+    for item_id, kind, value, origin, action, confidence, rule in db.execute(tag_sql, params):
+        tags.setdefault(item_id, []).append(
+            StoredTag(kind, value, origin, action, confidence or 0.0, rule or "")
+        )
+    link_sql = f"select item_id, other_id from item_sources where item_id in ({inside})"
+    for item_id, other in db.execute(link_sql, params):
+        links.setdefault(item_id, []).append(other)
+    return [
+        _brief_item(row, feeds.get(row[1]), tags.get(row[0], []), links.get(row[0], []))
+        for row in found
+    ]
+
+
+def _brief_item(
+    row: tuple[Any, ...], feed: Feed | None, tags: list[StoredTag], linked: list[str]
+) -> BriefItem:
+    item_id, feed_id, url, title, summary, published_at, lang, tlp = row
+    labels = effective_labels(tags)
+    actor_sets = labels.get("actor_set", [])
+    # actor sets the source's own words attribute (a state cue), not those that follow from
+    # a group's entry in the lexicon
+    stated = sorted(
+        {
+            t.value
+            for t in tags
+            if t.kind == "actor_set"
+            and t.action == "add"
+            and not t.rule.startswith("alias")
+            and t.value in actor_sets
+        }
+    )
+    return BriefItem(
+        id=item_id,
+        feed_id=feed_id,
+        publisher=(feed.publisher or feed.name or feed.id) if feed else feed_id,
+        kind=feed.kind if feed else "news",
+        lang=lang or "en",
+        url=url or "",
+        title=title or "",
+        summary=summary or "",
+        published_at=datetime.fromisoformat(published_at) if published_at else None,
+        tlp=decode_tlp(tlp),
+        actor_sets=tuple(actor_sets),
+        actors=tuple(labels.get("actor", [])),
+        sectors=tuple(labels.get("sector", [])),
+        targets=tuple(labels.get("target", [])),
+        confidence=float(max((t.confidence for t in tags if t.kind == "actor_set"), default=0.0)),
+        linked=tuple(linked),
+        stated=tuple(stated),
+    )

@@ -1,0 +1,223 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Every migration of the store, in the order they run: the whole schema in one file.
+
+A new migration is appended here, named `mNNN_<what>`; sqlite-utils records which have run in
+`_sqlite_migrations`, so each runs once per database. Only `store.db` applies them.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from ._sql import table
+
+__all__ = ["migrations"]
+
+migrations = sqlite_utils.Migrations("threatbrief")
+
+
+@migrations()
+def m001_ingest(db: sqlite_utils.Database) -> None:
+    table(db, "feeds").create(
+        {
+            "id": str,
+            "url": str,
+            "etag": str,
+            "last_modified": str,
+            "body_hash": str,
+            "last_fetch_at": str,
+            "last_success_at": str,
+            "last_status": int,
+            "last_error": str,
+            "last_error_class": str,
+            "last_error_at": str,
+            "consecutive_failures": int,
+            "failing_since": str,
+        },
+        pk="id",
+        not_null={"url"},
+        defaults={"consecutive_failures": 0},
+    )
+    table(db, "fetch_log").create(
+        {
+            "id": int,
+            "feed_id": str,
+            "started_at": str,
+            "duration": float,
+            "status": int,
+            "bytes": int,
+            "attempts": int,
+            "new": int,
+            "updated": int,
+            "outcome": str,
+            "error_class": str,
+            "error": str,
+        },
+        pk="id",
+    )
+    table(db, "fetch_log").create_index(["feed_id", "started_at"])
+    table(db, "items").create(
+        {
+            "id": str,
+            "feed_id": str,
+            "guid": str,
+            "url": str,
+            "title": str,
+            "summary": str,
+            "content": str,
+            "published_at": str,
+            "fetched_at": str,
+            "updated_at": str,
+            "changed_at": str,
+            "lang": str,
+            "content_hash": str,
+            "revision": int,
+            "tlp": str,
+            "authors": str,
+            "categories": str,
+        },
+        pk="id",
+        not_null={"feed_id", "guid"},
+    )
+    items = table(db, "items")
+    items.create_index(["feed_id", "guid"], unique=True)
+    items.create_index(["feed_id", "url"])
+    items.create_index(["url"])
+    items.create_index(["published_at"])
+    table(db, "item_sources").create(
+        {"item_id": str, "other_id": str, "match": str, "linked_at": str},
+        pk=("item_id", "other_id"),
+    )
+    table(db, "feed_bodies").create(
+        {
+            "feed_id": str,
+            "fetched_at": str,
+            "final_url": str,
+            "content_type": str,
+            "sha256": str,
+            "body": bytes,
+        },
+        pk="feed_id",
+    )
+    items.enable_fts(
+        ["title", "summary", "content"],
+        fts_version="FTS5",
+        create_triggers=True,
+        tokenize="trigram",
+    )
+
+
+@migrations()
+def m002_tags(db: sqlite_utils.Database) -> None:
+    table(db, "tags").create(
+        {
+            "id": int,
+            "item_id": str,
+            "kind": str,
+            "value": str,
+            "confidence": float,
+            "rule": str,
+            "evidence_text": str,
+            "field": str,
+            "start": int,
+            "end": int,
+            "origin": str,
+            "action": str,
+            "lexicon_version": str,
+            "note": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"item_id", "kind", "value", "origin"},
+    )
+    tags = table(db, "tags")
+    tags.create_index(["item_id"])
+    tags.create_index(["kind", "value"])
+
+
+@migrations()
+def m003_briefs(db: sqlite_utils.Database) -> None:
+    table(db, "briefs").create(
+        {
+            "id": int,
+            "created_at": str,
+            "period_start": str,
+            "period_end": str,
+            "partners": str,
+            "filters": str,
+            "tlp": str,
+            "format": str,
+            "path": str,
+            "sha256": str,
+            "items": int,
+        },
+        pk="id",
+    )
+    table(db, "items").create_index(["feed_id", "published_at"])
+
+
+@migrations()
+def m004_subscribers(db: sqlite_utils.Database) -> None:
+    table(db, "subscribers").create(
+        {
+            "email": str,
+            "name": str,
+            "actor_sets": str,
+            "sectors": str,
+            "partners": str,
+            "cadence": str,
+            "tlp": str,
+            "token": str,
+            "created_at": str,
+            "last_digest_end": str,
+        },
+        pk="email",
+    )
+    table(db, "outbox").create(
+        {
+            "id": int,
+            "email": str,
+            "period_start": str,
+            "period_end": str,
+            "message_id": str,
+            "state": str,
+            "attempts": int,
+            "last_error": str,
+            "path": str,
+            "message": bytes,
+            "updated_at": str,
+        },
+        pk="id",
+    )
+    table(db, "outbox").create_index(["email", "period_start", "period_end"], unique=True)
+    table(db, "outbox").create_index(["state"])
+
+
+@migrations()
+def m005_sharing(db: sqlite_utils.Database) -> None:
+    table(db, "tags").add_column("tlp", str, not_null_default="clear")
+    table(db, "assessments").create(
+        {
+            "stix_id": str,
+            "partner": str,
+            "type": str,
+            "name": str,
+            "body": str,
+            "published": str,
+            "modified": str,
+            "tlp": str,
+            "marking_notes": str,
+            "urls": str,
+            "actors": str,
+            "file_sha256": str,
+            "source": str,
+            "imported_at": str,
+        },
+        pk=("partner", "stix_id"),
+    )
+    table(db, "assessments").create_index(["published"])
+    table(db, "tags").create_index(["origin", "note"])
+    table(db, "taxii_bookmarks").create(
+        {"server": str, "collection": str, "added_after": str, "updated_at": str},
+        pk=("server", "collection"),
+    )
