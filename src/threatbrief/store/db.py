@@ -1,10 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """Opening the store, its transactions, and the locks that order writers across processes.
 
-`open_db` migrates (through `store.schema`, the only importer of it), sets WAL mode and a busy
-timeout. `transaction` wraps one unit of work and maps SQLite errors to `StoreError`.
-`exclusive` and `run_lock` are flocks beside the database file, which the kernel releases when
-their holder dies, even by SIGKILL.
+`open_db` migrates (through `store.schema`, the only importer of it, under a lock so that two
+processes starting at once do not race), sets WAL mode and a busy timeout. `transaction` wraps
+one unit of work in `BEGIN IMMEDIATE`: a deferred transaction that reads first cannot upgrade
+to a write once another connection has committed, and SQLite then fails it at once, without
+waiting for `busy_timeout`. An immediate one takes the write lock up front, waits its turn,
+and is retried a bounded number of times. `exclusive` and `run_lock` are flocks beside the
+database file, which the kernel releases when their holder dies, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import fcntl
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,25 +45,65 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
         db.execute("PRAGMA journal_mode = wal")
         db.execute("PRAGMA synchronous = normal")
         db.execute("PRAGMA foreign_keys = on")
-        migrations.apply(db)
+        if migrations.pending(db):
+            with exclusive(db, "migrate"):
+                migrations.apply(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open database {path}: {exc}", db_path=str(path)) from exc
     return db
 
 
+# Attempts to take the write lock; each waits up to busy_timeout (10 s) inside SQLite first.
+BEGIN_ATTEMPTS = 4
+
+
+def _begin_immediate(db: sqlite_utils.Database) -> None:
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if attempt == BEGIN_ATTEMPTS - 1:
+                raise StoreError(
+                    f"the database stayed locked by another writer for "
+                    f"{BEGIN_ATTEMPTS} × the busy timeout; try again ({exc})"
+                ) from exc
+            time.sleep(0.05 * 2**attempt)
+
+
 @contextlib.contextmanager
 def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """One transaction for one unit of work: a feed's fetch, an analyst's correction, a queued
-    digest, an archived brief, a partner's bundle. Everything in it lands, or nothing.
+    """One write transaction for one unit of work: a feed's fetch, an analyst's correction, a
+    queued digest, an archived brief, a partner's bundle. Everything in it lands, or nothing.
+
+    It takes the write lock at once (`BEGIN IMMEDIATE`), so keep it short: compute first,
+    then write. Inside another transaction it is a savepoint of that one.
 
     Raises:
-        StoreError: SQLite refused the write.
+        StoreError: SQLite refused the write, or the lock could not be had.
     """
+    if db.conn.in_transaction:
+        try:
+            with db.atomic():
+                yield
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"database write failed: {exc}") from exc
+        return
     try:
-        with db.atomic():
-            yield
+        _begin_immediate(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"database write failed: {exc}") from exc
+    try:
+        yield
+        db.conn.execute("COMMIT")
+    except BaseException as exc:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(f"database write failed: {exc}") from exc
+        raise
 
 
 def _db_file(db: sqlite_utils.Database) -> str:
