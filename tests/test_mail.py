@@ -195,27 +195,57 @@ def test_server_down_keeps_the_outbox_and_the_next_run_sends(
     assert len(set(ids)) == 2 and all(i.endswith("@threatbrief.invalid>") for i in ids)
 
 
-def test_wrong_credentials_are_a_permanent_failure(
+def test_wrong_credentials_keep_the_digests_queued_until_they_are_mended(
     httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
 ) -> None:
+    """A refused login is the operator's to mend, not the message's fault: nothing is marked
+    failed, the run says why it stopped, and the next run with the right password sends."""
+
     def authenticator(
         server: Any, session: Any, envelope: Any, mechanism: str, data: Any
     ) -> AuthResult:
         ok = isinstance(data, LoginPassword) and data.password == b"right"
         return AuthResult(success=ok, handled=False)
 
+    sink = Sink()
     port = free_port()
     controller = Controller(
-        Sink(), hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
+        sink, hostname="127.0.0.1", port=port, authenticator=authenticator, auth_require_tls=False
     )
     controller.start()
     try:
         config = _setup(httpserver, db)
-        run = _send(config, db, tmp_path, _settings(port, user="u", password="wrong"))
+        wrong = _send(config, db, tmp_path, _settings(port, user="u", password="wrong"))
+        states = [r[0] for r in db.execute("select state from outbox order by id")]
+        right = _send(config, db, tmp_path, _settings(port, user="u", password="right"))
     finally:
         controller.stop()
-    assert run.sent == 0 and len(run.failed) == 2
-    assert all("authentication failed: 535" in f for f in run.failed)
+    assert wrong.sent == 0 and wrong.failed == [] and wrong.deferred == 2
+    assert "authentication failed: 535" in wrong.deferred_because
+    assert states == ["pending", "pending"]
+    assert right.sent == 2 and len(sink.messages) == 2
+
+
+def test_a_permanent_failure_is_sent_again_with_retry_failed(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """A 5xx marks a digest failed; `--retry-failed` queues it again once the cause is gone."""
+    refusing = Sink(refuse="ru@cert.example")
+    port = free_port()
+    controller = Controller(refusing, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = _setup(httpserver, db)
+        first = _send(config, db, tmp_path, _settings(port))
+        refusing.refuse = ""
+        plain = _send(config, db, tmp_path, _settings(port))
+        retried = _send(config, db, tmp_path, _settings(port), retry_failed=True)
+    finally:
+        controller.stop()
+    assert len(first.failed) == 1 and first.sent == 1
+    assert plain.sent == 0  # a failed digest stays failed without --retry-failed
+    assert (retried.requeued, retried.sent) == (1, 1)
+    assert sorted(m["To"] for m in refusing.messages) == ["kp@cert.example", "ru@cert.example"]
 
 
 def test_without_send_digests_are_written_as_eml(

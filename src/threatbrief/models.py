@@ -46,6 +46,14 @@ class TLP(enum.IntEnum):
         except KeyError:
             raise ValueError(f"unknown TLP level {text!r}") from None
 
+    @classmethod
+    def read(cls, stored: str | None) -> TLP:
+        """A level as stored or received; anything unreadable is the most restrictive."""
+        try:
+            return cls.parse(stored or "red")
+        except ValueError:
+            return cls.RED
+
 
 # Where an output goes: a brief written for local reading, an email, or an export to partners.
 CHANNELS = ("local", "email", "export")
@@ -418,3 +426,4 @@ class Subscriber:
     created_at: str = ""
     last_digest_end: str | None = None
     last_state: str | None = None
+    last_digest_seq: int | None = None

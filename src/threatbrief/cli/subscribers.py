@@ -188,19 +188,26 @@ def subscribers_remove(state: State, email: str | None, token: str | None) -> No
 @click.option(
     "--send",
     is_flag=True,
-    help="Deliver by SMTP (settings from feeds.yaml mail: "
-    "or THREATBRIEF_SMTP_*); without it, .eml files go to the outbox folder.",
+    help="Deliver by SMTP (settings from feeds.yaml mail: or THREATBRIEF_SMTP_*; without "
+    "them, into the outbox folder). Without --send: a dry run that changes nothing.",
+)
+@click.option(
+    "--retry-failed", is_flag=True, help="Put digests that failed back in the queue first."
 )
 @click.option("--now", "now_text", help="Pretend it is this ISO time (UTC if no offset).")
 @click.pass_obj
 @handles_errors
-def digest(state: State, send: bool, now_text: str | None) -> None:
-    """Build each due subscriber's digest and deliver it, or write it to the outbox.
+def digest(state: State, send: bool, retry_failed: bool, now_text: str | None) -> None:
+    """Build each due subscriber's digest and deliver it; without --send, preview it.
+
+    A dry run writes each due digest to the outbox folder as preview-*.eml and moves no
+    subscriber's window, so the next `digest --send` still sends them.
 
     \b
     Example:
-        threatbrief digest                     # dry run: .eml files in ./outbox
+        threatbrief digest                     # dry run: preview .eml files in ./outbox
         threatbrief digest --send
+        threatbrief digest --send --retry-failed
     """
     config = state.config()
     now = utc_now()
@@ -210,19 +217,40 @@ def digest(state: State, send: bool, now_text: str | None) -> None:
         except ValueError as exc:
             raise UsageError(f"--now: {exc}") from exc
         now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    if retry_failed and not send:
+        raise UsageError("--retry-failed needs --send: a dry run changes nothing")
     settings = pipeline.digest_settings(config, os.environ) if send else None
     if send and settings is None:
         click.echo("No SMTP settings: writing .eml files to the outbox instead.", err=True)
     with state.db() as db:
         run = pipeline.run_digests(
-            config, db, now=now, send=send, settings=settings, outbox=Path(config.mail.outbox)
+            config,
+            db,
+            now=now,
+            send=send,
+            settings=settings,
+            outbox=Path(config.mail.outbox),
+            dry_run=not send,
+            retry_failed=retry_failed,
         )
+    if not send:
+        click.echo(
+            f"Dry run: {len(run.previews)} digests previewed in {config.mail.outbox}/, "
+            f"{run.empty} empty; nothing was queued and no window moved (--send delivers)"
+        )
+        return
     click.echo(
         f"{run.queued} digests queued, {run.empty} empty, {run.sent} sent, "
         f"{len(run.written)} written to {config.mail.outbox}/, {run.deferred} deferred, "
         f"{len(run.failed)} failed"
+        + (f", {run.requeued} requeued" if retry_failed else "")
+        + (f", {len(run.cancelled)} withheld" if run.cancelled else "")
     )
     for failure in run.failed:
         click.echo(f"  failed: {failure}", err=True)
-    if run.failed:
+    for withheld in run.cancelled:
+        click.echo(f"  withheld: {withheld}", err=True)
+    if run.deferred_because:
+        click.echo(f"Error: {run.deferred} deferred: {run.deferred_because}", err=True)
+    if run.failed or run.deferred_because:
         sys.exit(1)

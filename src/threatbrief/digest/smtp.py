@@ -187,21 +187,36 @@ class SmtpSession:
         sender, recipients = envelope(msg)
         self.send_bytes(sender, recipients, msg.as_bytes(policy=email.policy.SMTP))
 
-    def send_bytes(self, sender: str, recipients: list[str], data: bytes) -> None:
-        """Send a message already serialised with `policy.SMTP` (as the outbox stores it).
+    def send_bytes(
+        self, sender: str, recipients: list[str], data: bytes, *, smtputf8: bool = False
+    ) -> None:
+        """Send a message already serialised with `policy.SMTP` (as the outbox stores it), to
+        envelope addresses given as the server must see them (IDNA domains). `smtputf8` asks
+        for SMTPUTF8, which an address with a non-ASCII local part needs.
 
         Raises:
-            DeliveryError: permanent (5xx, authentication, certificate) or after the last retry.
+            DeliveryError: permanent (5xx for this message, an untrusted certificate, a server
+                without SMTPUTF8 for an address that needs it), or transient after the last
+                retry. A refused login is transient: the message is fine and the settings can
+                be mended, so it waits in the queue, but it is not retried in this session.
         """
+        options = ["SMTPUTF8"] if smtputf8 else []
         for attempt in range(self.retries + 1):
             try:
-                self._ready().sendmail(sender, recipients, data)
+                self._ready().sendmail(sender, recipients, data, mail_options=options)
                 self._count += 1
                 return
             except smtplib.SMTPAuthenticationError as exc:
                 self.close()
                 raise DeliveryError(
-                    f"SMTP authentication failed: {exc.smtp_code} {_text(exc.smtp_error)}",
+                    f"SMTP authentication failed: {exc.smtp_code} {_text(exc.smtp_error)} "
+                    "(check THREATBRIEF_SMTP_USER and THREATBRIEF_SMTP_PASSWORD; the digests "
+                    "wait in the outbox)",
+                    permanent=False,
+                ) from exc
+            except smtplib.SMTPNotSupportedError as exc:
+                raise DeliveryError(
+                    f"the SMTP server does not offer SMTPUTF8, which this address needs: {exc}",
                     permanent=True,
                 ) from exc
             except ssl.SSLCertVerificationError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -32,6 +33,7 @@ from ..tag.lexicon import actor_states
 
 __all__ = [
     "BriefResult",
+    "brief_is_archived",
     "check_partners",
     "partner_assessments",
     "period_items",
@@ -45,13 +47,12 @@ def period_items(
     period: Period,
     clearance: TLP,
     *,
-    by_change: bool = False,
+    changes: tuple[int, int] | None = None,
 ) -> list[BriefItem]:
-    """The period's items at or below `clearance`, with their labels and publishers."""
+    """The period's items at or below `clearance`, with their labels and publishers; with
+    `changes` (after, upto), those committed in that range instead (digests)."""
     feeds = {f.id: f for f in config.feeds}
-    return item_table.period_items(
-        db, period.start, period.end, clearance, feeds, by_change=by_change
-    )
+    return item_table.period_items(db, period.start, period.end, clearance, feeds, changes=changes)
 
 
 def partner_assessments(
@@ -88,6 +89,35 @@ def check_partners(partners: Sequence[str]) -> None:
         )
 
 
+def _write_whole(out: Path, data: bytes) -> None:
+    """Write a file so that a reader, or a crash, never leaves half of it under its name.
+
+    Raises:
+        UsageError: the target is not a regular file, or the disk refused the write.
+    """
+    if out.exists() and not out.is_file():
+        raise UsageError(f"{out} exists and is not a regular file; choose another output")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
+
+
+def brief_is_archived(db: sqlite_utils.Database, out: Path) -> bool:
+    """True when `out` holds exactly the brief the archive recorded for it: a file that is
+    missing, truncated or changed since is not, and a scheduled run writes it again."""
+    recorded = brief_table.archived_sha256(db, str(out))
+    if recorded is None or not out.is_file():
+        return False
+    return hashlib.sha256(out.read_bytes()).hexdigest() == recorded
+
+
 def run_brief(
     config: Config,
     db: sqlite_utils.Database,
@@ -120,6 +150,9 @@ def run_brief(
         if _keep(i, actors, sectors)
     ]
     per_feed = Counter(i.feed_id for i in items)
+    # A feed's name and health are as sensitive as what it serves: the annex lists only the
+    # feeds at or below the brief's clearance.
+    visible = {f.id: f for f in config.feeds if f.tlp <= clearance}
     feeds = [
         {
             "id": f.id,
@@ -127,7 +160,12 @@ def run_brief(
             "lang": f.lang,
             "items": per_feed.get(f.id, 0),
         }
-        for f in config.feeds
+        for f in visible.values()
+    ]
+    failures = [
+        h
+        for h in feed_table.period_failures(db, period.start, period.end)
+        if h["feed_id"] in visible
     ]
     now = clock()
     ctx = build_brief(
@@ -137,14 +175,14 @@ def run_brief(
         partners,
         config.organisation,
         now,
-        feed_table.period_failures(db, period.start, period.end),
+        failures,
         feeds,
         groups if groups is not None else actor_states(),
         partner_assessments(db, period, clearance),
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body
-    out.write_bytes(data)
+    _write_whole(out, data)
     digest = hashlib.sha256(data).hexdigest()
     with transaction(db):
         brief_table.record_brief(

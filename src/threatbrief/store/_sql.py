@@ -75,7 +75,4 @@ def marks(values: Sequence[object]) -> str:
 
 def decode_tlp(value: str | None) -> TLP:
     """The stored TLP label as a level; an unreadable label is the most restrictive."""
-    try:
-        return TLP.parse(value or "red")
-    except ValueError:
-        return TLP.RED
+    return TLP.read(value)

@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import UsageError
-from ..models import TLP, BriefItem, Feed, Item, StoredTag, effective_labels
+from ..models import TLP, BriefItem, Feed, Item, StoredTag, TagOrigin, effective_labels
 from ._sql import BATCH, TLP_LEVEL_SQL, chunks, decode_tlp, marks, table, ts, ts_precise
 
 __all__ = [
@@ -30,6 +30,9 @@ __all__ = [
     "get_item",
     "item_ids",
     "item_texts",
+    "last_seq",
+    "next_seq",
+    "seq_before",
     "newest_published",
     "period_items",
     "save_items",
@@ -71,7 +74,9 @@ class SaveResult:
     written: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _row(item: Item, item_id: str, digest: str, now: datetime, revision: int) -> dict[str, Any]:
+def _row(
+    item: Item, item_id: str, digest: str, now: datetime, revision: int, seq: int
+) -> dict[str, Any]:
     return {
         "id": item_id,
         "feed_id": item.feed_id,
@@ -84,6 +89,7 @@ def _row(item: Item, item_id: str, digest: str, now: datetime, revision: int) ->
         "updated_at": ts(item.updated_at),
         "fetched_at": ts(now),
         "changed_at": ts_precise(now),
+        "seq": seq,
         "lang": item.lang,
         "content_hash": digest,
         "revision": revision,
@@ -101,6 +107,7 @@ def save_items(db: sqlite_utils.Database, items: Sequence[Item], now: datetime) 
     """
     if not items:
         return SaveResult([], [])
+    seq = next_seq(db)
     feed_id = items[0].feed_id
     by_guid = _existing(db, feed_id, "guid", (i.guid for i in items))
     # Some feeds link every entry to one listing page; a URL identifies an entry only when
@@ -117,20 +124,23 @@ def save_items(db: sqlite_utils.Database, items: Sequence[Item], now: datetime) 
     claimed: set[str] = set()
     renamed: list[tuple[str, str]] = []
     written: list[tuple[str, int]] = []
+    inserted: list[tuple[str, int]] = []
     for position, item in enumerate(items):
         old = by_guid.get(item.guid) or by_url.get(item.url)
         digest = content_hash(item)
         if old is not None and item.guid not in by_guid and old["content_hash"] == digest:
             renamed.append((item.guid, old["id"]))  # same entry, new guid: not a reader change
         if old is None:
-            inserts.append(_row(item, item.id, digest, now, 1))
+            inserts.append(_row(item, item.id, digest, now, 1, seq))
+            inserted.append((item.id, position))
             written.append((item.id, position))
         elif old["id"] not in claimed and old["content_hash"] != digest:
             claimed.add(old["id"])
-            row = _row(item, old["id"], digest, now, old["revision"] + 1)
+            row = _row(item, old["id"], digest, now, old["revision"] + 1, seq)
             del row["fetched_at"]
             updates.append(row)
             written.append((old["id"], position))
+    _free_ids(db, inserts, inserted, written)
     items_table = table(db, "items")
     if inserts:
         items_table.insert_all(inserts, batch_size=BATCH)
@@ -139,6 +149,40 @@ def save_items(db: sqlite_utils.Database, items: Sequence[Item], now: datetime) 
     db.conn.executemany("update items set guid = ? where id = ?", renamed)
     _link_sources(db, inserts, now)
     return SaveResult([r["id"] for r in inserts], [r["id"] for r in updates], written)
+
+
+def _free_ids(
+    db: sqlite_utils.Database,
+    inserts: list[dict[str, Any]],
+    positions: list[tuple[str, int]],
+    written: list[tuple[str, int]],
+) -> None:
+    """Give a new row whose id is taken a fresh one. An id is derived from the feed and the
+    guid, so a publisher that renames an entry's guid and then gives the old guid to a new
+    entry would otherwise fail every fetch of that feed on `UNIQUE constraint failed`."""
+    wanted = [r["id"] for r in inserts]
+    taken = {
+        row[0]
+        for chunk in chunks(wanted)
+        for row in db.execute(f"select id from items where id in ({marks(chunk)})", list(chunk))
+    }
+    seen: set[str] = set()
+    renames: dict[str, str] = {}
+    for row in inserts:
+        old = row["id"]
+        fresh = old
+        salt = 0
+        while fresh in taken or fresh in seen:
+            salt += 1
+            key = f"{old}\x1f{row['url']}\x1f{row['guid']}\x1f{salt}"
+            fresh = hashlib.sha256(key.encode()).hexdigest()[: len(old)]
+        seen.add(fresh)
+        if fresh != old:
+            row["id"] = fresh
+            renames[old] = fresh
+    if renames:
+        fresh_at = {pos: renames[old] for old, pos in positions if old in renames}
+        written[:] = [(fresh_at.get(pos, i), pos) for i, pos in written]
 
 
 def _link_sources(db: sqlite_utils.Database, rows: list[dict[str, Any]], now: datetime) -> None:
@@ -195,6 +239,27 @@ def get_item(db: sqlite_utils.Database, item_id: str) -> dict[str, Any]:
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
+def next_seq(db: sqlite_utils.Database) -> int:
+    """The commit number for the items written by the current transaction. Writers hold the
+    write lock (BEGIN IMMEDIATE) from before this read until they commit, so the numbers are
+    given in commit order."""
+    return int(db.execute("select coalesce(max(seq), 0) + 1 from items").fetchone()[0])
+
+
+def last_seq(db: sqlite_utils.Database) -> int:
+    """The newest committed change: a digest that reads up to it has seen everything before."""
+    return int(db.execute("select coalesce(max(seq), 0) from items").fetchone()[0])
+
+
+def seq_before(db: sqlite_utils.Database, instant: datetime) -> int:
+    """The newest change stored before `instant`: where a first digest window starts."""
+    return int(
+        db.execute(
+            "select coalesce(max(seq), 0) from items where changed_at < ?", [ts_precise(instant)]
+        ).fetchone()[0]
+    )
+
+
 def item_ids(db: sqlite_utils.Database) -> list[str]:
     """The id of every stored item, oldest first."""
     return [row[0] for row in db.execute("select id from items order by rowid")]
@@ -218,15 +283,17 @@ def period_items(
     clearance: TLP,
     feeds: Mapping[str, Feed],
     *,
-    by_change: bool = False,
+    changes: tuple[int, int] | None = None,
 ) -> list[BriefItem]:
     """Items dated in [start, end) at or below `clearance`, each with its effective labels,
     best confidence, the actor sets its own words state, and the ids of items linked to it in
     other feeds. `feeds` gives each item its publisher and source kind.
 
-    An item with no publication date counts from when it was fetched. With `by_change`, the
-    items are those stored or changed in [start, end) instead: what is new to a reader. Tags
-    above `clearance` (a partner's amber tag on a clear item) are left out as well.
+    An item with no publication date counts from when it was fetched. With `changes`
+    (after, upto), the items are instead those whose commit number is in (after, upto]: what
+    is new to a reader since `after`, counting only what was committed by `upto`. Tags above
+    `clearance` (a partner's amber tag on a clear item) are left out as well; those that are
+    kept raise the item's level.
     """
     # Two ranges rather than coalesce(), so that the published_at index can be used.
     params = {"s": ts(start), "e": ts(end), "tlp": int(clearance)}
@@ -234,9 +301,9 @@ def period_items(
         "((published_at >= :s and published_at < :e) or (published_at is null and "
         f"fetched_at >= :s and fetched_at < :e)) and {TLP_LEVEL_SQL} <= :tlp"
     )
-    if by_change:
-        where = f"changed_at >= :s and changed_at < :e and {TLP_LEVEL_SQL} <= :tlp"
-        params.update(s=ts_precise(start), e=ts_precise(end))
+    if changes is not None:
+        where = f"seq > :after and seq <= :upto and {TLP_LEVEL_SQL} <= :tlp"
+        params.update(after=changes[0], upto=changes[1])
     found = db.execute(
         f"select id, feed_id, url, title, summary, published_at, lang, tlp "
         f"from items where {where} order by coalesce(published_at, fetched_at)",
@@ -246,12 +313,14 @@ def period_items(
     links: dict[str, list[str]] = {}
     inside = f"select id from items where {where}"
     tag_sql = (
-        "select item_id, kind, value, origin, action, confidence, rule from tags "
+        "select item_id, kind, value, origin, action, confidence, rule, tlp from tags "
         f"where item_id in ({inside}) and {TLP_LEVEL_SQL} <= :tlp"
     )
-    for item_id, kind, value, origin, action, confidence, rule in db.execute(tag_sql, params):
+    for item_id, kind, value, origin, action, confidence, rule, tlp in db.execute(tag_sql, params):
         tags.setdefault(item_id, []).append(
-            StoredTag(kind, value, origin, action, confidence or 0.0, rule or "")
+            StoredTag(
+                kind, value, origin, action, confidence or 0.0, rule or "", tlp=decode_tlp(tlp)
+            )
         )
     link_sql = f"select item_id, other_id from item_sources where item_id in ({inside})"
     for item_id, other in db.execute(link_sql, params):
@@ -276,6 +345,7 @@ def _brief_item(
             for t in tags
             if t.kind == "actor_set"
             and t.action == "add"
+            and t.source is not TagOrigin.PARTNER  # a partner's judgement, not the source's
             and not t.rule.startswith("alias")
             and t.value in actor_sets
         }
@@ -290,7 +360,9 @@ def _brief_item(
         title=title or "",
         summary=summary or "",
         published_at=datetime.fromisoformat(published_at) if published_at else None,
-        tlp=decode_tlp(tlp),
+        # what a reader is shown rests on the item and on every tag kept: a partner's amber
+        # attribution makes the item amber wherever it appears
+        tlp=max([decode_tlp(tlp), *(t.tlp for t in tags)]),
         actor_sets=tuple(actor_sets),
         actors=tuple(labels.get("actor", [])),
         sectors=tuple(labels.get("sector", [])),

@@ -22,6 +22,7 @@ __all__ = [
     "outbox_message",
     "outbox_rows",
     "queue_message",
+    "requeue_failed",
     "remove_subscriber",
     "remove_subscriber_by_token",
     "save_subscriber",
@@ -68,6 +69,7 @@ def subscribers(db: sqlite_utils.Database, email: str | None = None) -> list[Sub
             created_at=r["created_at"] or "",
             last_digest_end=r["last_digest_end"],
             last_state=r["last_state"],
+            last_digest_seq=r["last_digest_seq"],
         )
         for r in rows(
             db.execute(
@@ -102,14 +104,16 @@ def queue_message(
     end: datetime,
     message_id: str,
     message: bytes,
+    tlp: str,
     now: datetime,
 ) -> int | None:
-    """Add a pending message for (subscriber, period) unless one exists; its row id or None."""
+    """Add a pending message for (subscriber, period) unless one exists; its row id or None.
+    `tlp` is the highest level of what the message carries, checked again at send time."""
     cursor = db.execute(
         "insert into outbox (email, period_start, period_end, message_id, state, attempts, "
-        "message, updated_at) values (?, ?, ?, ?, 'pending', 0, ?, ?) "
+        "message, tlp, updated_at) values (?, ?, ?, ?, 'pending', 0, ?, ?, ?) "
         "on conflict(email, period_start, period_end) do nothing",
-        [email, ts(start), ts(end), message_id, message, ts(now)],
+        [email, ts(start), ts(end), message_id, message, tlp, ts(now)],
     )
     return cursor.lastrowid if cursor.rowcount else None
 
@@ -118,7 +122,7 @@ def outbox_rows(db: sqlite_utils.Database, states: Sequence[str]) -> list[dict[s
     """Outbox rows in the given states, oldest first, without the message (`outbox_message`)."""
     return rows(
         db.execute(
-            f"select id, email, message_id, state, attempts from outbox "
+            f"select id, email, message_id, state, attempts, tlp from outbox "
             f"where state in ({marks(states)}) order by id",
             list(states),
         )
@@ -148,8 +152,17 @@ def set_outbox_state(
     )
 
 
-def mark_digest_sent(db: sqlite_utils.Database, email: str, end: datetime) -> None:
-    """Remember the end of the newest digest period built for a subscriber."""
+def mark_digest_sent(db: sqlite_utils.Database, email: str, end: datetime, seq: int) -> None:
+    """Remember the end of the newest digest built for a subscriber: its time, and the
+    newest commit it covered."""
     db.execute(
-        "update subscribers set last_digest_end = ? where email = ?", [ts_precise(end), email]
+        "update subscribers set last_digest_end = ?, last_digest_seq = ? where email = ?",
+        [ts_precise(end), seq, email],
     )
+
+
+def requeue_failed(db: sqlite_utils.Database, now: datetime) -> int:
+    """Put every message that failed back in the queue; how many."""
+    return db.execute(
+        "update outbox set state = 'pending', updated_at = ? where state = 'failed'", [ts(now)]
+    ).rowcount

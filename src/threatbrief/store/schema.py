@@ -221,3 +221,21 @@ def m005_sharing(db: sqlite_utils.Database) -> None:
         {"server": str, "collection": str, "added_after": str, "updated_at": str},
         pk=("server", "collection"),
     )
+
+
+@migrations()
+def m006_commit_order(db: sqlite_utils.Database) -> None:
+    """Digests window on the order of commits, not on clocks; queued mail keeps its level; a
+    fetch whose outcome was never recorded is visible as such."""
+    items = table(db, "items")
+    # One number per write transaction, in commit order (writers are serialised by
+    # BEGIN IMMEDIATE), so a digest that reads up to N has seen every commit up to N.
+    items.add_column("seq", int)
+    db.execute(
+        "update items set seq = (select r from (select id, dense_rank() over "
+        "(order by changed_at) as r from items) ranked where ranked.id = items.id)"
+    )
+    items.create_index(["seq"])
+    table(db, "subscribers").add_column("last_digest_seq", int)
+    table(db, "outbox").add_column("tlp", str)
+    table(db, "feeds").add_column("last_attempt_at", str)
