@@ -60,6 +60,7 @@ def test_jobs_and_their_next_fire_times() -> None:
         "digest:daily:catch-up",
         "digest:weekly:catch-up",
         "brief:monthly-ee-jp",
+        "brief:monthly-ee-jp:catch-up",
     }
     tallinn = ZoneInfo("Europe/Tallinn")
     daily = jobs["digest:daily"].trigger.get_next_fire_time(None, NOW)

@@ -12,11 +12,10 @@ import asyncio
 import functools
 import hashlib
 import logging
-import multiprocessing
 import os
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,7 +33,8 @@ from ..store import items as item_table
 from ..store import tags as tag_table
 from ..store.db import transaction
 from ..tag import Tagger
-from .tagging import evidence_for, tag_items
+from ._workers import orphan_proof_pool
+from .tagging import evidence_for
 
 __all__ = [
     "PARALLEL_PARSE_MIN_FEEDS",
@@ -155,7 +155,7 @@ async def _store_parsed(
         attempts=result.attempts,
     )
     evidence: list[tuple[Evidence, ...]] | None = None
-    try:
+    try:  # parse and tag first; the write transaction below only writes
         if run.executor is not None and run.tagger.sources is not None:
             # tag in the worker too: the event loop keeps fetching instead of running rules
             parsed, evidence = await _parse_with(
@@ -171,13 +171,13 @@ async def _store_parsed(
         return FeedOutcome(
             feed.id, "failed", status=result.status, duration=result.duration, error=f"parse: {exc}"
         )
+    if evidence is None:
+        rows = [("", i.title, i.summary, i.content) for i in parsed.items]
+        evidence = [found for _, found in evidence_for(run.tagger, rows)]
     with transaction(db):
         saved = item_table.save_items(db, parsed.items, now)
-        if evidence is None:
-            tag_items(db, run.tagger, [*saved.new, *saved.updated], now)
-        else:
-            written = [(item_id, evidence[position]) for item_id, position in saved.written]
-            tag_table.save_taggings(db, written, run.tagger.version, now)
+        written = [(item_id, evidence[position]) for item_id, position in saved.written]
+        tag_table.save_taggings(db, written, run.tagger.version, now)
         feed_table.save_body(db, result, digest, now)
         record(
             new=len(saved.new),
@@ -202,6 +202,10 @@ async def _store_parsed(
 
 async def _run_one(run: _Run, clients: ClientSet, feed: Feed) -> FeedOutcome:
     db, started_at, t0 = run.db, run.clock(), time.monotonic()
+    # Marked before the fetch, so that a fetch whose outcome cannot be recorded (the store
+    # locked or full) never leaves the feed looking healthy in `threatbrief feeds`.
+    with transaction(db):
+        feed_table.mark_attempt(db, feed.id, started_at)
     state = feed_table.feed_state(db, feed.id)
     try:
         async with run.gate.slot(feed.url):
@@ -316,9 +320,7 @@ def run_fetch(
     workers = min(os.cpu_count() or 1, len(feeds))
     if workers < 2 or len(feeds) < PARALLEL_PARSE_MIN_FEEDS:
         return asyncio.run(fetch_all(run, feeds, on_done))
-    # forkserver: forking a process that runs threads (a scheduler, a demo server) is unsafe.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as run.executor:
+    with orphan_proof_pool(workers) as run.executor:
         return asyncio.run(fetch_all(run, feeds, on_done))
 
 
@@ -344,9 +346,12 @@ def run_reparse(
         except ParseError as exc:
             outcomes.append(FeedOutcome(feed_id, "failed", error=f"parse: {exc}"))
             continue
+        rows = [("", i.title, i.summary, i.content) for i in parsed.items]
+        evidence = [found for _, found in evidence_for(tagger, rows)]
         with transaction(db):
             saved = item_table.save_items(db, parsed.items, now)
-            tag_items(db, tagger, [*saved.new, *saved.updated], now)
+            written = [(item_id, evidence[position]) for item_id, position in saved.written]
+            tag_table.save_taggings(db, written, tagger.version, now)
         outcomes.append(
             FeedOutcome(
                 feed_id,

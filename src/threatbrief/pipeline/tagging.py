@@ -9,10 +9,9 @@ the lexicon's rows, never undoes them.
 from __future__ import annotations
 
 import collections
-import multiprocessing
 import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from ..store import items as item_table
 from ..store import tags as tag_table
 from ..store.db import transaction
 from ..tag import Tagger
+from ._workers import orphan_proof_pool
 
 __all__ = [
     "RETAG_BATCH",
@@ -99,16 +99,11 @@ def run_retag(
     workers = min(os.cpu_count() or 1, len(batches)) if workers is None else workers
     if workers < 2 or tagger.sources is None:
         for batch in batches:
-            with transaction(db):
-                tag_items(db, tagger, batch, now)
+            results = evidence_for(tagger, item_table.item_texts(db, batch))
+            with transaction(db):  # tagged first: the write lock is held only to write
+                tag_table.save_taggings(db, results, tagger.version, now)
         return len(ids)
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        initializer=_init_tag_worker,
-        initargs=(tagger.sources,),
-    ) as pool:
+    with orphan_proof_pool(workers, _init_tag_worker, (tagger.sources,)) as pool:
         pending: collections.deque[Future[Taggings]] = collections.deque()
         for n, batch in enumerate(batches):
             pending.append(pool.submit(_tag_batch, list(item_table.item_texts(db, batch))))

@@ -37,8 +37,12 @@ def _log_job(event: JobExecutionEvent) -> None:
             duration,
             str(event.exception),
         )
-    else:
+    elif getattr(event.retval, "ok", True):
         log.info("job=%s outcome=ok duration=%.1fs result=%s", event.job_id, duration, event.retval)
+    else:
+        log.warning(
+            "job=%s outcome=failed duration=%.1fs result=%s", event.job_id, duration, event.retval
+        )
 
 
 def build_scheduler(
@@ -87,6 +91,12 @@ def build_scheduler(
             CronTrigger.from_crontab(spec.cron, timezone=zone),
             id=f"brief:{spec.name}",
             replace_existing=True,
+            args=[config_path, db_path, spec.name],
+        )
+        scheduler.add_job(  # a period missed while the scheduler was down is written now
+            jobs.job_brief,
+            id=f"brief:{spec.name}:catch-up",
+            next_run_time=start,
             args=[config_path, db_path, spec.name],
         )
     scheduler.add_listener(_log_job, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)

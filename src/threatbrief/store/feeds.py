@@ -18,6 +18,7 @@ __all__ = [
     "FeedHealth",
     "feed_health",
     "feed_state",
+    "mark_attempt",
     "period_failures",
     "record_fetch",
     "save_body",
@@ -44,6 +45,11 @@ def sync_feeds(db: sqlite_utils.Database, feeds: Iterable[Feed]) -> None:
             "on conflict(id) do update set url = excluded.url",
             [feed.id, feed.url],
         )
+
+
+def mark_attempt(db: sqlite_utils.Database, feed_id: str, started_at: datetime) -> None:
+    """Note that a fetch of the feed has begun; its outcome is recorded by `record_fetch`."""
+    db.execute("update feeds set last_attempt_at = ? where id = ?", [ts(started_at), feed_id])
 
 
 def save_body(
@@ -159,9 +165,14 @@ class FeedHealth:
     consecutive_failures: int
     failing_since: str | None
     last_error: str | None
+    last_attempt_at: str | None = None
 
     @property
     def state(self) -> str:
+        """`ok`, `failing`, `never fetched`, or `unconfirmed`: the newest attempt has no
+        recorded outcome (it is running, or it failed and the failure could not be stored)."""
+        if self.last_attempt_at and self.last_attempt_at > (self.last_fetch_at or ""):
+            return "unconfirmed"
         if self.last_fetch_at is None:
             return "never fetched"
         if self.consecutive_failures:
@@ -174,7 +185,7 @@ def feed_health(db: sqlite_utils.Database, feed_ids: Sequence[str] = ()) -> list
     sql = (
         "select f.id, f.url, (select count(*) from items i where i.feed_id = f.id), "
         "f.last_fetch_at, f.last_success_at, f.last_status, f.consecutive_failures, "
-        "f.failing_since, f.last_error from feeds f"
+        "f.failing_since, f.last_error, f.last_attempt_at from feeds f"
     )
     params: list[str] = []
     if feed_ids:
