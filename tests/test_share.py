@@ -66,6 +66,7 @@ def _export(
 ) -> dict[str, Any]:
     out = tmp_path / "exports" / "march.json"
     out.parent.mkdir(exist_ok=True)
+    kw.setdefault("misp_dir", out.parent)
     run_export(config, db, MARCH, level, out, now=kw.pop("now", NOW), **kw)
     return dict(json.loads(out.read_text()))
 

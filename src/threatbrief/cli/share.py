@@ -37,7 +37,12 @@ __all__ = ["assessments", "export", "import_bundle", "poll", "publish"]
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="The bundle file; the MISP event and manifest.json go beside it.",
+    help="The bundle file (a regular file; it is replaced whole).",
+)
+@click.option(
+    "--misp-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A MISP feed folder: the event and manifest.json are written there.",
 )
 @click.pass_obj
 @handles_errors
@@ -51,12 +56,16 @@ def export(
     fmt: str,
     validate: bool,
     out: Path,
+    misp_dir: Path | None,
 ) -> None:
-    """Export a period's assessment as STIX 2.1 (TLP 2.0 marked) and as a MISP feed entry.
+    """Export a period's assessment as STIX 2.1 (TLP 2.0 marked), and as a MISP feed entry
+    with --misp-dir.
 
     \b
     Example:
         threatbrief export --period 2026-10 --tlp green -o exports/2026-10.json
+        threatbrief export --period 2026-10 --tlp green -o exports/2026-10.json \\
+            --misp-dir exports/misp
         threatbrief export --since 2026-10-01 --until 2026-11-01 --tlp amber --validate -o b.json
     """
     from ..pipeline.exchange import run_export
@@ -76,11 +85,16 @@ def export(
             partners=codes,
             tagger=state.tagger(),
             validate=validate,
+            misp_dir=misp_dir,
         )
     checked = ", validated" if validate else ""
+    misp = (
+        f"; MISP event {result.misp_path.name} and manifest.json in {result.misp_path.parent}/"
+        if result.misp_path
+        else ""
+    )
     click.echo(
-        f"{result.path}: {result.objects} STIX objects, TLP:{result.tlp.upper()}{checked}; "
-        f"MISP event {result.misp_path.name} and manifest.json beside it"
+        f"{result.path}: {result.objects} STIX objects, TLP:{result.tlp.upper()}{checked}{misp}"
     )
 
 
@@ -173,9 +187,12 @@ def poll(state: State, api_root: str, collection: str, partner: str) -> None:
     if result is None:
         click.echo(f"{collection}: nothing new since {polled.since or 'the start'}")
         return
+    for skipped in result.skipped:
+        click.echo(f"skipped: {skipped}", err=True)
     click.echo(
         f"{collection}: {result.objects} objects, {result.assessments} assessments "
         f"({result.changed} new or newer), highest TLP:{result.tlp.upper()}"
+        + (f"; {len(result.skipped)} invalid object(s) skipped" if result.skipped else "")
     )
 
 

@@ -78,10 +78,17 @@ def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -
         exports = out_dir / "exports"
         exports.mkdir(exist_ok=True)
         shared = run_export(
-            config, db, period, TLP.CLEAR, exports / "EE-JP.stix.json", now=utc_now()
+            config,
+            db,
+            period,
+            TLP.CLEAR,
+            exports / "EE-JP.stix.json",
+            now=utc_now(),
+            misp_dir=exports,
         )
         report.files.append(("STIX 2.1 bundle (TLP:CLEAR)", shared.path))
-        report.files.append(("MISP feed event", shared.misp_path))
+        if shared.misp_path is not None:
+            report.files.append(("MISP feed event", shared.misp_path))
     finally:
         db.close()
     return report

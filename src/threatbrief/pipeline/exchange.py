@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from ..config import Config
 from ..errors import BundleError, ShareError, UsageError
 from ..models import TLP, Clock, Period, ceiling, may_receive, utc_now
 from ..share import taxii
-from ..share.partner import fold, read_bundle
+from ..share.partner import PartnerBundle, fold, read_bundle
 from ..share.stix import ExportInput, build_objects, manifest_entry, misp_event
 from ..store import sharing as sharing_table
 from ..store.db import transaction
@@ -53,7 +54,7 @@ class ExportResult:
     """What an export wrote."""
 
     path: Path
-    misp_path: Path
+    misp_path: Path | None
     objects: int
     tlp: str
     sha256: str
@@ -67,11 +68,32 @@ def validate_bundle(bundle: dict[str, Any]) -> list[str]:
     return [str(e) for e in result.errors]
 
 
+def _writable(path: Path) -> None:
+    """Raises UsageError unless `path` is free or a regular file: an export never replaces a
+    device, a folder or a socket that happens to carry the name."""
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise UsageError(f"{path} exists and is not a regular file; choose another output")
+
+
 def _write_json(path: Path, value: Any) -> bytes:
+    """Write JSON whole: to a temporary file beside it, then renamed, so readers of a shared
+    folder never see half a file and a full disk leaves the old file as it was.
+
+    Raises:
+        UsageError: the target is not a regular file, or the disk refused the write.
+    """
+    _writable(path)
     data = (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # readers of a shared folder never see half a file
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return data
 
 
@@ -86,12 +108,15 @@ def run_export(
     partners: tuple[str, ...] = ("EE", "JP"),
     tagger: Tagger | None = None,
     validate: bool = False,
+    misp_dir: Path | None = None,
 ) -> ExportResult:
-    """Write the period's bundle to `out`, and its MISP event and manifest.json beside it.
+    """Write the period's bundle to `out`, and with `misp_dir` its MISP event and the
+    folder's manifest.json there (a MISP feed folder is only ever one the user named).
 
     Raises:
-        UsageError: clearance `red`, a missing output folder, a damaged manifest.json, or
-            (with `validate`) a bundle that stix2-validator rejects.
+        UsageError: clearance `red`, a missing output folder, a target that is not a regular
+            file, a damaged manifest.json, a write the disk refused, or (with `validate`) a
+            bundle that stix2-validator rejects.
     """
     level = ceiling(clearance, "export")
     if level is None or clearance is TLP.RED:
@@ -101,7 +126,12 @@ def run_export(
     check_partners(partners)
     if not out.parent.is_dir():
         raise UsageError(f"output folder {out.parent} does not exist")
-    manifest = _manifest(out.parent / "manifest.json")  # before anything is written
+    _writable(out)
+    manifest: dict[str, Any] = {}
+    if misp_dir is not None:
+        if not misp_dir.is_dir():
+            raise UsageError(f"MISP feed folder {misp_dir} does not exist")
+        manifest = _manifest(misp_dir / "manifest.json")  # before anything is written
     items = period_items(config, db, period, level)
     before = period_items(config, db, period.previous(), level)
     lexicon = (tagger or Tagger.default()).lexicon
@@ -126,11 +156,13 @@ def run_export(
     if problems:
         raise UsageError("the export does not conform to STIX 2.1:\n  " + "\n  ".join(problems))
     data = _write_json(out, as_json)
-    event = misp_event(objects, config.organisation, now)
-    misp_path = out.parent / f"{event['Event']['uuid']}.json"
-    _write_json(misp_path, event)
-    manifest.update(manifest_entry(event))
-    _write_json(out.parent / "manifest.json", manifest)
+    misp_path = None
+    if misp_dir is not None:
+        event = misp_event(objects, config.organisation, now)
+        misp_path = misp_dir / f"{event['Event']['uuid']}.json"
+        _write_json(misp_path, event)
+        manifest.update(manifest_entry(event))
+        _write_json(misp_dir / "manifest.json", manifest)
     top = max((i.tlp for i in items), default=TLP.CLEAR)
     return ExportResult(out, misp_path, len(objects), top.label, hashlib.sha256(data).hexdigest())
 
@@ -158,6 +190,25 @@ class ImportResult:
     tags: int
     tlp: str
     marking_notes: list[str]
+    skipped: list[str] = field(default_factory=list)
+
+
+def _without_invalid(data: bytes, names: dict[str, str]) -> tuple[bytes, PartnerBundle, list[str]]:
+    """The bundle less the objects that fail their checks, checked again, and what was left
+    out. Dropping an object can leave another pointing at nothing: that one then fails the
+    second check, or counts as TLP:RED, as any dangling reference does."""
+    skipped: list[str] = []
+    checked = read_bundle(data, names)
+    for _ in range(3):
+        if not checked.errors:
+            break
+        bad = {e.index for e in checked.errors}
+        skipped += [str(e) for e in checked.errors]
+        bundle = json.loads(data)
+        bundle["objects"] = [o for i, o in enumerate(bundle["objects"]) if i not in bad]
+        data = json.dumps(bundle).encode()
+        checked = read_bundle(data, names)
+    return data, checked, skipped
 
 
 def run_import(
@@ -169,9 +220,12 @@ def run_import(
     tagger: Tagger | None = None,
     source: str = "file",
     validate: bool = False,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Check a partner's bundle, then store its assessments and the partner tags they imply
-    on our matching items, in one transaction: the whole bundle or nothing.
+    on our matching items, in one transaction: the whole bundle or nothing. With
+    `skip_invalid` (a TAXII poll, where one bad object must not stop the feed for good), the
+    objects that fail their checks are left out and listed in `skipped` instead.
 
     Raises:
         UsageError: a partner name that is not a short plain name.
@@ -185,8 +239,12 @@ def run_import(
         for actor in lexicon.actors.values()
         for alias in (actor.name, *actor.aliases)
     }
+    skipped: list[str] = []
     try:
-        checked = read_bundle(data, names)
+        if skip_invalid:
+            data, checked, skipped = _without_invalid(data, names)
+        else:
+            checked = read_bundle(data, names)
     except BundleError as exc:
         raise ShareError(f"not imported: {exc}") from None
     if checked.errors:
@@ -225,7 +283,9 @@ def run_import(
     with transaction(db):
         changed = sharing_table.replace_assessments(db, partner, rows, tags, now)
     notes = [f"{oid}: {'; '.join(why)}" for oid, why in checked.marking_notes.items()]
-    return ImportResult(checked.objects, len(rows), changed, len(tags), checked.tlp.label, notes)
+    return ImportResult(
+        checked.objects, len(rows), changed, len(tags), checked.tlp.label, notes, skipped
+    )
 
 
 def publish_bundle(
@@ -295,11 +355,30 @@ def poll_collection(
         now=now,
         tagger=tagger,
         source=f"taxii:{api_root}#{collection_id}",
+        skip_invalid=True,
     )
-    if newest:
+    bookmark = _clamped(newest, now)
+    if bookmark:
         with transaction(db):
-            sharing_table.set_bookmark(db, api_root, collection_id, newest, now)
+            sharing_table.set_bookmark(db, api_root, collection_id, bookmark, now)
     return PollResult(since, result)
+
+
+def _clamped(added: str | None, now: datetime) -> str | None:
+    """The next `added_after`, never later than our clock: a server that dates an object in
+    the far future would otherwise move the bookmark past everything it adds until then.
+    An unreadable date leaves the bookmark where it was."""
+    if not added:
+        return None
+    try:
+        when = datetime.fromisoformat(added.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    if when <= now:
+        return added
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def list_assessments(db: sqlite_utils.Database, partner: str | None = None) -> list[dict[str, Any]]:

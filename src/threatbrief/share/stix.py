@@ -199,6 +199,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         )
 
     def relate(kind: str, source: str, target: str, item: BriefItem) -> None:
+        # item.tlp is already the highest of the item and of every tag it carries here, so a
+        # partner's AMBER attribution makes the relationship AMBER
         oid = put(
             b.add(
                 stix2.Relationship,
@@ -261,12 +263,16 @@ def build_objects(data: ExportInput) -> list[Any]:
             notes.append(put(oid))
 
     level = max((b.levels[o] for o in order), default=TLP.CLEAR)
+    # The level is part of the id, and so of the MISP event's uuid: an AMBER export and a
+    # CLEAR one of the same period are two events, and one never overwrites the other in a
+    # shared feed folder.
     report = stix_id(
         "report",
         data.organisation,
         brief.period.start.isoformat(),
         brief.period.end.isoformat(),
         ",".join(data.partners),
+        level.label,
     )
     b.add(
         stix2.Report,

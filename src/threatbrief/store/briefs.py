@@ -10,7 +10,7 @@ import sqlite_utils
 
 from ._sql import table, ts
 
-__all__ = ["record_brief"]
+__all__ = ["archived_sha256", "record_brief"]
 
 
 def record_brief(
@@ -42,3 +42,11 @@ def record_brief(
             "items": items,
         }
     )
+
+
+def archived_sha256(db: sqlite_utils.Database, path: str) -> str | None:
+    """The checksum recorded for the newest brief written to `path`, or None."""
+    row = db.execute(
+        "select sha256 from briefs where path = ? order by id desc limit 1", [path]
+    ).fetchone()
+    return str(row[0]) if row else None
