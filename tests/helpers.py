@@ -52,6 +52,7 @@ class Sink:
 
     def __init__(self, refuse: str = "", defer_first: int = 0, drop: str = "") -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.recipients: list[str] = []  # the envelope's RCPT TO of each accepted message
         self.refuse = refuse
         self.defer = defer_first
         self.drop = drop  # accept this recipient's first message, then hang up before replying
@@ -71,6 +72,7 @@ class Sink:
             return "421 4.3.2 try again later"
         msg = email.message_from_bytes(envelope.content, policy=default)
         self.messages.append(msg)  # type: ignore[arg-type]
+        self.recipients += envelope.rcpt_tos
         self.sessions.add(id(session))
         if self.drop in envelope.rcpt_tos:
             self.drop = ""

@@ -23,7 +23,7 @@ from pytest_httpserver import HTTPServer
 from helpers import local_config, rss
 from threatbrief import pipeline
 from threatbrief.cli import cli
-from threatbrief.config import Config
+from threatbrief.config import Config, parse_config
 from threatbrief.errors import ShareError, UsageError
 from threatbrief.models import TLP, Period
 from threatbrief.pipeline import digests as outbox
@@ -596,3 +596,134 @@ def test_several_versions_in_one_bundle_import_the_newest(
     assert db.execute("select name from assessments").fetchall() == [
         ("Kimsuky campaign, second version",)
     ]
+
+
+# ------------------------------------------------------------------------- reliability (#10)
+def _partner_tags_clear_item(db: sqlite_utils.Database, level: TLP) -> None:
+    """A partner attributes the CLEAR item (APT28 against Estonia) to Kimsuky at `level`."""
+    run_import(db, _bundle(*_partner_report(level=level)), "JPCERT-CC", now=NOW)
+
+
+@pytest.mark.parametrize("level", [TLP.AMBER, TLP.AMBER_STRICT], ids=["amber", "amber-strict"])
+def test_an_export_resting_on_a_partner_tag_carries_its_level(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path, level: TLP
+) -> None:
+    """Case 8: the relationship, the report, the MISP tag and the printed level all carry the
+    partner tag's level, not the CLEAR item's; and the partner's judgement alone never makes
+    an `attributed-to`."""
+    db.execute("delete from items where guid != 'CLEAR'")
+    _partner_tags_clear_item(db, level)
+    out = tmp_path / "exports" / "march.json"
+    out.parent.mkdir()
+    result = run_export(shared, db, MARCH, level, out, now=NOW, misp_dir=out.parent)
+    bundle = json.loads(out.read_text())
+    official = {_markings.marking_id(lv): lv for lv in TLP}
+    by_id = {o["id"]: o for o in bundle["objects"]}
+    kimsuky = next(o for o in bundle["objects"] if o.get("name") == "Kimsuky")
+    resting = [
+        o
+        for o in bundle["objects"]
+        if o["type"] == "relationship" and kimsuky["id"] in (o["source_ref"], o["target_ref"])
+    ]
+    assert resting and all(official[o["object_marking_refs"][0]] == level for o in resting)
+    assert not any(
+        o["relationship_type"] == "attributed-to" and o["source_ref"] == kimsuky["id"]
+        for o in resting
+    )
+    (report,) = [o for o in by_id.values() if o["type"] == "report"]
+    assert official[report["object_marking_refs"][0]] == level
+    assert result.tlp == level.label
+    assert result.misp_path is not None
+    event = json.loads(result.misp_path.read_text())["Event"]
+    assert {"name": f"tlp:{level.label}", "colour": "#000000"} in event["Tag"]
+
+
+def test_exports_at_two_levels_are_two_misp_events(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """Case 8: the event id depends on the level, so one never overwrites the other."""
+    db.execute("delete from items where guid != 'CLEAR'")
+    _partner_tags_clear_item(db, TLP.AMBER)
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    clear = run_export(shared, db, MARCH, TLP.CLEAR, folder / "c.json", now=NOW, misp_dir=folder)
+    amber = run_export(shared, db, MARCH, TLP.AMBER, folder / "a.json", now=NOW, misp_dir=folder)
+    assert clear.misp_path != amber.misp_path
+    manifest = json.loads((folder / "manifest.json").read_text())
+    tags = sorted(t["name"] for e in manifest.values() for t in e["Tag"] if t["name"][:4] == "tlp:")
+    assert tags == ["tlp:amber", "tlp:clear"]
+    assert "Kimsuky" not in (folder / "c.json").read_text()
+
+
+def test_a_digest_with_a_partners_amber_tag_says_amber(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """Case 9: the subject's label is the highest level inside, tags included."""
+    db.execute("delete from items where guid != 'CLEAR'")
+    _partner_tags_clear_item(db, TLP.AMBER)
+    outbox.add_subscriber(db, "liaison@cert.example", tlp="amber", now=NOW)
+    (sub,) = outbox_table.subscribers(db)
+    written = outbox.write_digest(shared, db, sub, MARCH, tmp_path, clock=lambda: NOW)
+    assert written is not None
+    msg = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+    assert msg["Subject"].endswith("[TLP:AMBER]")
+
+
+def test_a_red_feeds_name_and_errors_stay_out_of_a_clear_brief(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """Case 10: feed metadata has the feed's level."""
+    httpserver.expect_request("/open").respond_with_data(
+        rss(("1", "GRU unit APT28 targets Estonian ministries", "https://x.example/1"))
+    )
+    httpserver.expect_request("/closed").respond_with_data("gone", status=500)
+    config = parse_config(
+        {
+            "version": 1,
+            "defaults": {"allow_networks": ["127.0.0.1/32"], "timeout": "3s", "retries": 0},
+            "feeds": [
+                {"id": "open-feed", "url": httpserver.url_for("/open")},
+                {
+                    "id": "sekrit-partner-feed",
+                    "name": "Sekrit partner channel",
+                    "url": httpserver.url_for("/closed"),
+                    "tlp": "red",
+                },
+            ],
+        },
+        "test.yaml",
+    )
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    for clearance, seen in ((TLP.CLEAR, False), (TLP.RED, True)):
+        out = tmp_path / f"brief-{clearance.name}.md"
+        pipeline.run_brief(
+            config, db, MARCH, ["EE", "JP"], out, "md", clock=lambda: NOW, clearance=clearance
+        )
+        text = out.read_text()
+        assert ("sekrit" in text.lower()) is seen, clearance
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "folder"], ids=["device", "folder"])
+def test_an_export_never_replaces_what_is_not_a_regular_file(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path, target: str
+) -> None:
+    """Case 22."""
+    out = Path(target) if target.startswith("/") else tmp_path / target
+    if not target.startswith("/"):
+        out.mkdir()
+    with pytest.raises(UsageError, match="not a regular file"):
+        run_export(shared, db, MARCH, TLP.CLEAR, out, now=NOW)
+    assert out.is_char_device() or out.is_dir()
+
+
+def test_an_export_writes_a_misp_feed_only_where_asked(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """Case 22: no MISP files beside the bundle unless --misp-dir names a folder, and a write
+    the system refuses is one clear error."""
+    out = tmp_path / "exports" / "b.json"
+    out.parent.mkdir()
+    result = run_export(shared, db, MARCH, TLP.CLEAR, out, now=NOW)
+    assert result.misp_path is None and [p.name for p in out.parent.iterdir()] == ["b.json"]
+    with pytest.raises(UsageError, match="cannot write /proc/self/"):
+        run_export(shared, db, MARCH, TLP.CLEAR, out, now=NOW, misp_dir=Path("/proc/self"))

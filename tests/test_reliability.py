@@ -1,0 +1,370 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Many writers, faults and lost work (issue #10): each case of the audit that concerns the
+store, the digests, the scheduler and the workers, against real local parts (a feed server and
+an SMTP sink on 127.0.0.1, SQLite files, the real command line in subprocesses)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+import yaml
+from aiosmtpd.controller import Controller
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from helpers import Sink, free_port, local_config, rss
+from threatbrief import pipeline
+from threatbrief.cli import cli
+from threatbrief.config import load_config
+from threatbrief.models import Item, Period
+from threatbrief.pipeline import digests as outbox
+from threatbrief.schedule import jobs
+from threatbrief.schedule.scheduler import _log_job
+from threatbrief.store import items as item_table
+from threatbrief.store.db import open_db, transaction
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+ENV = {k: v for k, v in os.environ.items() if not k.startswith("THREATBRIEF_")}
+
+
+def _cli(db: Path, config: Path, *args: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "threatbrief", "-q", "-c", str(config), "--db", str(db), *args]
+    return subprocess.Popen(cmd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _done(proc: subprocess.Popen[str], timeout: float = 120) -> tuple[int, str]:
+    out, err = proc.communicate(timeout=timeout)
+    return proc.returncode, out + err
+
+
+def _yaml(path: Path, urls: dict[str, str], smtp_port: int | None = None, **more: Any) -> Path:
+    doc: dict[str, Any] = {
+        "version": 1,
+        "defaults": {"allow_networks": ["127.0.0.1/32"], "retries": 0, "timeout": "10s"},
+        "feeds": [{"id": k, "url": v} for k, v in urls.items()],
+        **more,
+    }
+    if smtp_port is not None:
+        doc["mail"] = {
+            "host": "127.0.0.1",
+            "port": smtp_port,
+            "security": "none",
+            "outbox": str(path.parent / "outbox"),
+        }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+class Rounds:
+    """Feed `/fN` at round r lists ITEMS new items per round so far, each with its own
+    address and a title that shares no words with the others (so no two cluster)."""
+
+    ITEMS = 3
+    WORDS = ("GRU", "Lazarus", "Kimsuky", "APT41", "Sandworm", "Turla", "Andariel", "APT29")
+
+    def __init__(self) -> None:
+        self.round = 0
+
+    def url(self, feed: str, r: int, n: int) -> str:
+        return f"https://advisories.example/{feed}/r{r}/n{n}"
+
+    def __call__(self, request: Request) -> Response:
+        feed = request.path.strip("/")
+        entries = [
+            (
+                f"{feed}-{r}-{n}",
+                f"{self.WORDS[(r + n) % len(self.WORDS)]} intrusion {feed}x{r}y{n} reported",
+                self.url(feed, r, n),
+            )
+            for r in range(self.round + 1)
+            for n in range(self.ITEMS)
+        ]
+        return Response(rss(*entries), content_type="application/rss+xml")
+
+    def all_urls(self, feeds: list[str]) -> set[str]:
+        return {
+            self.url(f, r, n)
+            for f in feeds
+            for r in range(self.round + 1)
+            for n in range(self.ITEMS)
+        }
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, int]]:
+    box, port = Sink(), free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield box, port
+    finally:
+        controller.stop()
+
+
+# ------------------------------------------------------------------------- 1: many writers
+@pytest.mark.slow
+def test_two_fetches_and_a_retag_on_one_store_all_succeed(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Case 1: deferred transactions failed at once with `database is locked`; immediate
+    ones wait their turn. Ten feeds, so each fetch also starts its parse workers."""
+    rounds = Rounds()
+    rounds.ITEMS = 40
+    feeds = [f"f{n}" for n in range(10)]
+    for feed in feeds:
+        httpserver.expect_request(f"/{feed}").respond_with_handler(rounds)
+    config = _yaml(tmp_path / "feeds.yaml", {f: httpserver.url_for(f"/{f}") for f in feeds})
+    db = tmp_path / "t.db"
+    assert _done(_cli(db, config, "fetch"))[0] == 0
+    for _ in range(3):
+        rounds.round += 1
+        procs = [_cli(db, config, "fetch"), _cli(db, config, "fetch"), _cli(db, config, "retag")]
+        results = [_done(p) for p in procs]
+        assert [code for code, _ in results] == [0, 0, 0], [out[-600:] for _, out in results]
+    with sqlite3.connect(db) as conn:
+        urls = {u for (u,) in conn.execute("select url from items")}
+        failed = conn.execute("select count(*) from fetch_log where outcome = 'failed'").fetchone()
+    assert urls == rounds.all_urls(feeds) and failed == (0,)
+
+
+def test_a_fetch_whose_failure_cannot_be_recorded_never_looks_healthy(
+    httpserver: HTTPServer, db: sqlite_utils.Database
+) -> None:
+    """Case 1: the attempt is marked before the fetch, so a lost outcome shows."""
+    httpserver.expect_ordered_request("/f").respond_with_data(rss(("1", "GRU", "https://x/1")))
+    httpserver.expect_ordered_request("/f").respond_with_data("down", status=503)
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db, clock=lambda: NOW - timedelta(hours=1))
+    assert [h.state for h in pipeline.feed_report(config, db)] == ["ok"]
+    # the store refuses the next fetch's log rows, as a full disk or a corrupt page would
+    db.execute(
+        "create trigger refuse after insert on fetch_log "
+        "begin select raise(abort, 'disk I/O error'); end"
+    )
+    (outcome,) = pipeline.run_fetch(config, db, clock=lambda: NOW)
+    assert outcome.failed
+    assert [h.state for h in pipeline.feed_report(config, db)] == ["unconfirmed"]
+
+
+def test_the_job_log_says_failed_for_a_failed_fetch(
+    tmp_path: Path, httpserver: HTTPServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Case 1: the scheduler's job line said outcome=ok for a failed fetch."""
+    httpserver.expect_request("/f").respond_with_data("gone", status=404)
+    config = _yaml(tmp_path / "feeds.yaml", {"f": httpserver.url_for("/f")})
+    db = tmp_path / "t.db"
+    report = jobs.job_fetch(str(config), str(db), "f", str(tmp_path / "lexicon.local"))
+    assert not report.ok and "404" in report.summary
+    event = JobExecutionEvent(EVENT_JOB_EXECUTED, "fetch:f", None, NOW, retval=report)
+    with caplog.at_level(logging.INFO, logger="threatbrief.schedule.scheduler"):
+        _log_job(event)
+    assert "job=fetch:f outcome=failed" in caplog.text
+
+
+# ------------------------------------------------------------------------- 2: digest windows
+def test_items_stamped_before_a_digest_but_committed_after_reach_the_next_one(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """Case 2: a fetch stamps its items when it starts; a digest that ran before the fetch
+    committed must not move the window past them."""
+    httpserver.expect_request("/f").respond_with_data(
+        rss(("1", "GRU hits a ministry", "https://x/1"))
+    )
+    config = local_config({"f": httpserver.url_for("/f")})
+    outbox.add_subscriber(db, "liaison@cert.example", cadence="daily", now=NOW - timedelta(days=2))
+    pipeline.run_fetch(config, db, clock=lambda: NOW - timedelta(hours=3))
+    first = outbox.run_digests(
+        config, db, now=NOW - timedelta(hours=1), send=False, settings=None, outbox=tmp_path
+    )
+    assert first.queued == 1
+    # a fetch that read its clock at NOW - 2 h commits only now, after that digest
+    with transaction(db):
+        item_table.save_items(
+            db,
+            [Item(id="late0001", feed_id="f", guid="late", url="https://x/late", title="Lazarus")],
+            NOW - timedelta(hours=2),
+        )
+    second = outbox.run_digests(config, db, now=NOW, send=False, settings=None, outbox=tmp_path)
+    assert second.queued == 1
+    (path,) = [p for p in second.written]
+    assert "https://x/late" in path.read_text()
+
+
+# ------------------------------------------------------------------------- 3: lost digests
+def _subscribed(tmp_path: Path, httpserver: HTTPServer, port: int) -> tuple[Path, Path]:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(("1", "GRU hackers target Estonian ministries", "https://x.example/1"))
+    )
+    config = _yaml(tmp_path / "feeds.yaml", {"f": httpserver.url_for("/f")}, smtp_port=port)
+    db = tmp_path / "t.db"
+    handle = open_db(db)
+    outbox.add_subscriber(handle, "liaison@cert.example", cadence="daily", now=NOW)
+    pipeline.run_fetch(load_config(config), handle)
+    handle.close()
+    return config, db
+
+
+def test_a_dry_run_moves_no_window(
+    tmp_path: Path, httpserver: HTTPServer, sink: tuple[Sink, int]
+) -> None:
+    """Case 3: `digest` without --send used up the window, so `--send` then sent nothing."""
+    box, port = sink
+    config, db = _subscribed(tmp_path, httpserver, port)
+    runner = CliRunner()
+    args = ["-c", str(config), "--db", str(db), "digest"]
+    dry = runner.invoke(cli, args, env=ENV)
+    assert dry.exit_code == 0 and "Dry run: 1 digests previewed" in dry.output
+    sent = runner.invoke(cli, [*args, "--send"], env=ENV)
+    assert sent.exit_code == 0, sent.output
+    assert "1 sent" in sent.output and len(box.messages) == 1
+
+
+def test_a_future_now_is_refused(tmp_path: Path, httpserver: HTTPServer) -> None:
+    """Case 3: `--now 9999-12-31` moved every window to the end of time."""
+    config, db = _subscribed(tmp_path, httpserver, free_port())
+    result = CliRunner().invoke(
+        cli, ["-c", str(config), "--db", str(db), "digest", "--send", "--now", "9999-12-31"]
+    )
+    assert result.exit_code == 2 and "is in the future" in result.output
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select last_digest_end from subscribers").fetchone() == (None,)
+
+
+def test_an_idn_recipient_gets_an_idna_envelope(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, sink: tuple[Sink, int]
+) -> None:
+    """Case 3: the envelope was re-parsed from the RFC 2047-encoded header."""
+    box, port = sink
+    httpserver.expect_request("/f").respond_with_data(rss(("1", "GRU hits a bank", "https://x/1")))
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db)
+    outbox.add_subscriber(db, "liaison@bücher.example", cadence="daily", now=NOW)
+    run = outbox.run_digests(
+        config,
+        db,
+        now=NOW + timedelta(minutes=1),
+        send=True,
+        settings=outbox.SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=5),
+        outbox=tmp_path,
+        backoff=0.01,
+    )
+    assert run.sent == 1, run
+    assert box.recipients == ["liaison@xn--bcher-kva.example"]
+
+
+def test_queued_mail_is_checked_against_the_subscriber_when_it_goes(
+    tmp_path: Path, httpserver: HTTPServer, sink: tuple[Sink, int]
+) -> None:
+    """Case 9: mail queued for a subscriber who was removed or downgraded is not sent."""
+    box, port = sink
+    httpserver.expect_request("/f").respond_with_data(rss(("1", "GRU hits a bank", "https://x/1")))
+    config = local_config({"f": httpserver.url_for("/f")})
+    db = open_db(tmp_path / "t.db")
+    pipeline.run_fetch(config, db)
+    db.execute("update items set tlp = 'amber'")
+    for address in ("gone@cert.example", "down@cert.example", "kept@cert.example"):
+        outbox.add_subscriber(db, address, tlp="amber", cadence="daily", now=NOW)
+    unreachable = outbox.SmtpSettings(host="127.0.0.1", port=free_port(), security="none")
+    queued = outbox.run_digests(
+        config, db, now=NOW, send=True, settings=unreachable, outbox=tmp_path, retries=0
+    )
+    assert queued.queued == 3 and queued.deferred == 3
+    pipeline.remove_subscriber(db, "gone@cert.example")
+    outbox.add_subscriber(db, "down@cert.example", tlp="clear", now=NOW, update=True)
+    settings = outbox.SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=5)
+    run = outbox.run_digests(config, db, now=NOW, send=True, settings=settings, outbox=tmp_path)
+    assert run.sent == 1 and box.recipients == ["kept@cert.example"]
+    assert len(run.cancelled) == 2
+    states = dict(db.execute("select email, state from outbox").fetchall())
+    assert states == {
+        "gone@cert.example": "cancelled",
+        "down@cert.example": "cancelled",
+        "kept@cert.example": "sent",
+    }
+
+
+# ------------------------------------------------------------------------- 4: guids
+def test_a_guid_reused_after_a_rename_does_not_break_the_feed(
+    httpserver: HTTPServer, db: sqlite_utils.Database
+) -> None:
+    """Case 4: after a guid change, a new entry with the old guid failed every fetch on
+    `UNIQUE constraint failed: items.id`."""
+    bodies = [
+        rss(("A", "GRU targets ministries", "https://x/1")),
+        rss(("B", "GRU targets ministries", "https://x/1")),  # same entry, renamed
+        rss(("B", "GRU targets ministries", "https://x/1"), ("A", "Lazarus steals", "https://x/2")),
+    ]
+    for body in bodies:
+        httpserver.expect_ordered_request("/f").respond_with_data(body)
+    config = local_config({"f": httpserver.url_for("/f")})
+    outcomes = [pipeline.run_fetch(config, db)[0] for _ in bodies]
+    assert [o.outcome for o in outcomes] == ["stored"] * 3, outcomes
+    urls = sorted(u for (u,) in db.execute("select url from items"))
+    assert urls == ["https://x/1", "https://x/2"]
+
+
+# ------------------------------------------------------------------------- 5: scheduled briefs
+def test_scheduled_briefs_catch_up_and_rewrite_a_damaged_file(
+    tmp_path: Path, httpserver: HTTPServer
+) -> None:
+    """Case 5: a truncated brief was never rewritten (the job skipped any file that existed),
+    and missed periods were not caught up at start."""
+    httpserver.expect_request("/f").respond_with_data(rss(("1", "GRU", "https://x/1")))
+    folder = tmp_path / "briefs"
+    config = _yaml(
+        tmp_path / "feeds.yaml",
+        {"f": httpserver.url_for("/f")},
+        schedules={
+            "briefs": [
+                {
+                    "name": "monthly",
+                    "cron": "0 6 1 * *",
+                    "period": "previous-month",
+                    "partners": ["EE", "JP"],
+                    "format": "md",
+                    "folder": str(folder),
+                }
+            ]
+        },
+    )
+    db = tmp_path / "t.db"
+    last = Period.previous_month(datetime.now(UTC))
+    first = jobs.job_brief(str(config), str(db), "monthly")
+    newest = folder / f"monthly-{last.start:%Y-%m-%d}.md"
+    assert first.ok and newest.exists() and "up to date" not in first.summary
+    assert jobs.job_brief(str(config), str(db), "monthly").summary == "up to date"
+    newest.write_text(newest.read_text()[:40])  # a crash mid-write, or a careless edit
+    again = jobs.job_brief(str(config), str(db), "monthly")
+    assert str(newest) in again.summary and len(newest.read_text()) > 40
+    # the scheduler was down for two months: both missing months are written at start
+    older = Period.previous_month(last.start)
+    oldest = Period.previous_month(older.start)
+    for period in (last, older):
+        (folder / f"monthly-{period.start:%Y-%m-%d}.md").unlink(missing_ok=True)
+    handle = open_db(db)
+    handle.execute("delete from briefs")
+    handle.execute(
+        "insert into briefs (created_at, period_start, period_end, path, sha256) "
+        "values (?, ?, ?, ?, ?)",
+        [NOW.isoformat(), oldest.start.isoformat(), oldest.end.isoformat(),
+         str(folder / f"monthly-{oldest.start:%Y-%m-%d}.md"), "0" * 64],
+    )  # fmt: skip
+    handle.close()
+    caught = jobs.job_brief(str(config), str(db), "monthly")
+    written = sorted(p.name for p in folder.glob("*.md"))
+    assert f"monthly-{last.start:%Y-%m-%d}.md" in written
+    assert f"monthly-{older.start:%Y-%m-%d}.md" in written
+    assert not list(folder.glob(".*.tmp")), "temporary files left behind"
+    assert caught.ok
