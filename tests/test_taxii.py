@@ -216,3 +216,39 @@ def test_taxii_addresses_are_checked_before_any_request(
 ) -> None:
     result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
     assert result.exit_code == 1 and message in result.output
+
+
+def test_one_invalid_object_does_not_stop_polling_for_good(
+    shared: Config,  # noqa: F811
+    db: sqlite_utils.Database,
+    taxii: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """Issue #10 case 7: every poll failed on one bad object and the bookmark never moved.
+    Now the bad object is skipped and reported, and the rest is imported."""
+    root, _ = taxii
+    collection = medallion_collection()
+    broken = {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": "report--0d2a1b9e-4c4b-4d0e-9a53-5b9f1e0c7a11",
+        "created": "2025-03-11T00:00:00.000Z",
+        "modified": "2025-03-11T00:00:00.000Z",
+        "published": "2025-03-11T00:00:00.000Z",
+        "object_refs": ["not-a-stix-id"],  # and no name: stix2 refuses it
+    }
+    good = json.loads(_bundle(*_partner_report()))["objects"]
+    for obj in [broken, *good]:
+        collection["objects"].append(obj)
+        collection["manifest"].append(
+            {
+                "id": obj["id"],
+                "date_added": "2025-03-12T00:00:00.000000Z",
+                "version": obj.get("modified", obj.get("created", "")),
+                "media_type": "application/stix+json;version=2.1",
+            }
+        )
+    result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert result.exit_code == 0, result.output
+    assert "1 invalid object(s) skipped" in result.output and broken["id"] in result.output
+    assert "1 assessments (1 new or newer)" in result.output
+    assert sharing_table.bookmark(db, root, COLLECTION) == "2025-03-12T00:00:00.000000Z"
