@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import email
 import json
+import os
 import re
 import uuid
 from collections.abc import Callable
@@ -703,17 +704,23 @@ def test_a_red_feeds_name_and_errors_stay_out_of_a_clear_brief(
         assert ("sekrit" in text.lower()) is seen, clearance
 
 
-@pytest.mark.parametrize("target", ["/dev/null", "folder"], ids=["device", "folder"])
+@pytest.mark.parametrize("kind", ["fifo", "folder", "link"], ids=str)
 def test_an_export_never_replaces_what_is_not_a_regular_file(
-    shared: Config, db: sqlite_utils.Database, tmp_path: Path, target: str
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path, kind: str
 ) -> None:
-    """Case 22."""
-    out = Path(target) if target.startswith("/") else tmp_path / target
-    if not target.startswith("/"):
+    """Case 22: `export -o` replaced whatever was there, a device file included. (A FIFO
+    stands in for a device: a test must not risk /dev/null on the code it checks.)"""
+    out = tmp_path / "target"
+    if kind == "fifo":
+        os.mkfifo(out)
+    elif kind == "folder":
         out.mkdir()
+    else:
+        (tmp_path / "elsewhere").write_text("keep me")
+        out.symlink_to(tmp_path / "elsewhere")
     with pytest.raises(UsageError, match="not a regular file"):
         run_export(shared, db, MARCH, TLP.CLEAR, out, now=NOW)
-    assert out.is_char_device() or out.is_dir()
+    assert out.is_fifo() or out.is_dir() or (tmp_path / "elsewhere").read_text() == "keep me"
 
 
 def test_an_export_writes_a_misp_feed_only_where_asked(
@@ -727,3 +734,103 @@ def test_an_export_writes_a_misp_feed_only_where_asked(
     assert result.misp_path is None and [p.name for p in out.parent.iterdir()] == ["b.json"]
     with pytest.raises(UsageError, match="cannot write /proc/self/"):
         run_export(shared, db, MARCH, TLP.CLEAR, out, now=NOW, misp_dir=Path("/proc/self"))
+
+
+PARTNER_CANARY = {
+    TLP.GREEN: ("PCNRYGREEN", "Andariel"),
+    TLP.AMBER: ("PCNRYAMBER", "Kimsuky"),
+    TLP.AMBER_STRICT: ("PCNRYSTRICT", "APT37"),
+    TLP.RED: ("PCNRYRED", "Lazarus Group"),
+}
+
+
+def _partner_at(level: TLP) -> list[Any]:
+    canary, group_name = PARTNER_CANARY[level]
+    marks = [_markings.marking_id(level)]
+    group = stix2.IntrusionSet(name=group_name, object_marking_refs=marks)
+    report = stix2.Report(
+        name=f"{canary} {group_name} behind the ministry intrusions",
+        description=f"{canary}: assessed with moderate confidence.",
+        published=datetime(2025, 3, 12, tzinfo=UTC),
+        object_refs=[group.id],
+        external_references=[{"source_name": "partner", "url": _url(TLP.CLEAR)}],
+        object_marking_refs=marks,
+    )
+    return [*_markings.markings_for([level]), group, report]
+
+
+@pytest.mark.parametrize("clearance", list(TLP), ids=lambda t: t.label)
+def test_every_output_carries_the_level_of_what_it_rests_on(
+    shared: Config, db: sqlite_utils.Database, tmp_path: Path, clearance: TLP
+) -> None:
+    """The TLP test of issue #10: items at every level, and partners' tags at every level on
+    the CLEAR item. For a recipient of each clearance, every output kind holds exactly the
+    canaries it may, and every label (subject, brief, STIX marking, MISP tag, the printed
+    level) is at least the highest level of what it rests on."""
+    for level in PARTNER_CANARY:
+        run_import(db, _bundle(*_partner_at(level)), f"P-{level.name}", now=NOW)
+    may = {lv: lv <= clearance for lv in TLP}
+    expected_top = max(lv for lv in TLP if lv <= clearance)
+    texts: dict[str, str] = {}
+    for fmt in ("html", "md", "txt", "json"):
+        out = tmp_path / f"brief.{fmt}"
+        result = pipeline.run_brief(
+            shared, db, MARCH, ["EE", "JP"], out, fmt, clock=lambda: NOW, clearance=clearance
+        )
+        texts[f"brief.{fmt}"] = out.read_text()
+        assert result.tlp == expected_top.label, (fmt, result.tlp)
+    emailable = clearance is not TLP.RED
+    if emailable:
+        outbox.add_subscriber(db, "r@cert.example", tlp=clearance.label, now=NOW)
+        (sub,) = outbox_table.subscribers(db, "r@cert.example")
+        written = outbox.write_digest(shared, db, sub, MARCH, tmp_path / "o", clock=lambda: NOW)
+        assert written is not None
+        msg = email.message_from_bytes(written.read_bytes(), policy=email.policy.default)
+        assert msg["Subject"].endswith(f"[TLP:{expected_top.label.upper()}]")
+        for part in msg.walk():
+            if part.get_content_maintype() == "text":
+                texts[f"digest.{part.get_content_subtype()}"] = part.get_content()
+        out = tmp_path / "x" / "b.json"
+        out.parent.mkdir()
+        export = run_export(shared, db, MARCH, clearance, out, now=NOW, misp_dir=out.parent)
+        assert export.misp_path is not None
+        texts["stix"] = out.read_text()
+        texts["misp"] = export.misp_path.read_text()
+        assert export.tlp == expected_top.label
+        _markings_rest_on_their_sources(json.loads(texts["stix"]), clearance)
+        event = json.loads(texts["misp"])["Event"]
+        assert {"name": f"tlp:{expected_top.label}", "colour": "#000000"} in event["Tag"]
+    for output, text in texts.items():
+        local = output.startswith("brief")
+        for level, canary in CANARY.items():
+            allowed = may[level] and (local or level is not TLP.RED)
+            assert (canary in text) == allowed, (output, canary, clearance.label)
+        for level, (canary, _) in PARTNER_CANARY.items():
+            allowed = may[level] and (local or level is not TLP.RED)
+            if not allowed:
+                assert canary not in text, (output, canary, clearance.label)
+            elif local:  # a partner's own words reach briefs; digests and exports cite items
+                assert canary in text, (output, canary, clearance.label)
+
+
+def _markings_rest_on_their_sources(bundle: dict[str, Any], clearance: TLP) -> None:
+    """Every relationship and note is marked at least as high as each item it cites, counted
+    with the partners' tags on it; the report at least as high as everything."""
+    official = {_markings.marking_id(lv): lv for lv in TLP}
+    item_level = {_url(lv): lv for lv in LEVELS}
+    item_level[_url(TLP.CLEAR)] = max(
+        [TLP.CLEAR, *(lv for lv in PARTNER_CANARY if lv <= clearance and lv is not TLP.RED)]
+    )
+    levels = []
+    for obj in bundle["objects"]:
+        if obj["type"] == "marking-definition":
+            continue
+        (ref,) = obj["object_marking_refs"]
+        level = official[ref]
+        assert level <= clearance and level is not TLP.RED, obj["id"]
+        levels.append(level)
+        for cited in obj.get("external_references", []):
+            if cited.get("url") in item_level:
+                assert level >= item_level[cited["url"]], (obj["type"], obj["id"], cited["url"])
+    (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
+    assert official[report["object_marking_refs"][0]] == max(levels)
