@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Crash safety: `threatbrief fetch` and `threatbrief digest --send` killed with SIGKILL at
-random moments, 20 times in all, against a real feed server and SMTP sink on 127.0.0.1.
+"""Crash safety: `threatbrief fetch`, `retag`, `digest --send` and `import` killed with SIGKILL
+at random moments, 30 times in all, against a real feed server and SMTP sink on 127.0.0.1.
 
-After each series the database passes `PRAGMA integrity_check`, a rerun reaches the final
-state an uninterrupted run would, and mail is repeated at most once per kill (a kill between
-the server's acceptance and the outbox update is the one case that cannot be told apart).
+After every kill the database passes `PRAGMA integrity_check` and no process of the killed
+command is left (parse and tag workers, the fork server, the resource tracker). After each
+series a rerun reaches the final state an uninterrupted run would, and mail is repeated at
+most once per kill (a kill between the server's acceptance and the outbox update is the one
+case that cannot be told apart).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -16,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -31,13 +35,14 @@ from threatbrief.pipeline import digests as outbox
 from threatbrief.store.db import open_db
 
 KILLS_PER_SERIES = 10
-FEEDS = 6
-ITEMS_PER_VERSION = 150  # new items per feed in each fetch run
-SUBSCRIBERS = 300
+KILLS_PER_SHORT_SERIES = 5  # retag and import
+FEEDS = 8  # PARALLEL_PARSE_MIN_FEEDS: each fetch starts its pool of parse workers
+ITEMS_PER_VERSION = 80  # new items per feed in each fetch run
+SUBSCRIBERS = 150
 NOW = datetime.now(UTC).replace(microsecond=0)  # digests select items by when they were stored
 STATES = ["GRU", "Lazarus", "APT41 (China)", "APT33 (Iran)"]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 
 class VersionedFeeds:
@@ -69,17 +74,47 @@ def _command(config: Path, db: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "threatbrief", "-q", "-c", str(config), "--db", str(db), *args]
 
 
+MARKER = f"crash-{uuid.uuid4()}"  # in the environment of every process a command starts
+
+
+def _marked() -> list[int]:
+    """Pids of live processes that carry this test's marker in their environment."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if MARKER.encode() in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def _no_process_left(within: float = 15.0) -> None:
+    deadline = time.monotonic() + within
+    while _marked() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _marked() == [], "processes of a killed command were left behind"
+
+
 def _kill_at_random(cmd: list[str], rng: random.Random, within: float) -> bool:
-    """Start `cmd`, SIGKILL it after a random delay; True if it was still running."""
+    """Start `cmd`, SIGKILL it after a random delay; True if it was still running. Whatever it
+    started must be gone shortly after."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("THREATBRIEF_")}
+    env["TB_CRASH_MARKER"] = MARKER
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         proc.wait(timeout=rng.uniform(0.3, within))
-        return False
+        landed = False
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        return True
+        landed = True
+    _no_process_left()
+    return landed
 
 
 def _finish(cmd: list[str]) -> subprocess.CompletedProcess[str]:
@@ -143,7 +178,7 @@ def test_kill_9_during_fetch_and_digest(
     assert untagged == 0  # items and their tags are written in one transaction
     assert landed >= 1, "no kill landed while fetch was running"
 
-    # Series 2: the digests of 300 subscribers, killed while being built and sent.
+    # Series 2: the digests of 150 subscribers, killed while being built and sent.
     handle = open_db(db)
     sets = ["russia", "north-korea", "china", "iran"]
     for n in range(SUBSCRIBERS):
@@ -155,8 +190,7 @@ def test_kill_9_during_fetch_and_digest(
             now=NOW - timedelta(days=3),
         )
     handle.close()
-    later = (NOW + timedelta(hours=1)).isoformat()
-    digest = _command(config, db, "digest", "--send", "--now", later)
+    digest = _command(config, db, "digest", "--send")
     kills = 0
     for _ in range(KILLS_PER_SERIES):
         kills += _kill_at_random(digest, rng, within=2.0)
@@ -174,3 +208,74 @@ def test_kill_9_during_fetch_and_digest(
     # a rerun after the final state sends nothing new
     _finish(digest)
     assert len(sink.messages) == sum(received.values())
+
+    # Series 3: retag over every stored item (worker processes tag, this one writes).
+    retag = _command(config, db, "retag")
+    retagged = 0
+    for _ in range(KILLS_PER_SHORT_SERIES):
+        retagged += _kill_at_random(retag, rng, within=max(1.0, _timed(retag) * 1.2))
+        _integrity(db)
+    _finish(retag)
+    _integrity(db)
+    with sqlite3.connect(db) as conn:
+        untagged = conn.execute(
+            "select count(*) from items where id not in (select item_id from tags)"
+        ).fetchone()[0]
+    assert untagged == 0
+    assert retagged >= 1, "no kill landed while retag was running"
+
+    # Series 4: a partner's large bundle, imported all or nothing.
+    bundle = tmp_path / "partner.json"
+    bundle.write_text(_partner_bundle(NOTES_IN_BUNDLE))
+    load = _command(config, db, "import", str(bundle), "--partner", "CERT-X")
+    imported = 0
+    for _ in range(KILLS_PER_SHORT_SERIES):
+        imported += _kill_at_random(load, rng, within=max(1.0, 1.5))
+        _integrity(db)
+        with sqlite3.connect(db) as conn:
+            count = conn.execute("select count(*) from assessments").fetchone()[0]
+        assert count in (0, NOTES_IN_BUNDLE + 1), count  # the whole bundle or nothing
+    _finish(load)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from assessments").fetchone() == (NOTES_IN_BUNDLE + 1,)
+    assert landed + kills + retagged + imported >= 20
+
+
+NOTES_IN_BUNDLE = 1500
+
+
+def _partner_bundle(notes: int) -> str:
+    """A partner's report with many notes, each citing one of our items' addresses."""
+    created = "2026-11-01T00:00:00.000Z"
+    marking = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"  # TLP:GREEN
+    objects = [
+        {
+            "type": "note",
+            "spec_version": "2.1",
+            "id": f"note--{uuid.uuid5(uuid.NAMESPACE_URL, str(n))}",
+            "created": created,
+            "modified": created,
+            "content": f"Lazarus activity seen in case {n}.",
+            "object_refs": [f"note--{uuid.uuid5(uuid.NAMESPACE_URL, str(n + 1))}"],
+            "external_references": [
+                {"source_name": "partner", "url": f"https://x.example/f{n % FEEDS}/{n}"}
+            ],
+            "object_marking_refs": [marking],
+        }
+        for n in range(notes)
+    ]
+    report = {
+        "type": "report",
+        "spec_version": "2.1",
+        "id": "report--2b1e4f0c-5d9a-4c58-8f3e-0a6c1d9b7e21",
+        "created": created,
+        "modified": created,
+        "name": "Partner assessment",
+        "published": created,
+        "report_types": ["threat-report"],
+        "object_refs": [o["id"] for o in objects],
+        "object_marking_refs": [marking],
+    }
+    return json.dumps(
+        {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [*objects, report]}
+    )

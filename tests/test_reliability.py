@@ -10,6 +10,8 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 import pytest
 import sqlite_utils
+import stix2
 import yaml
 from aiosmtpd.controller import Controller
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -28,10 +31,11 @@ from helpers import Sink, free_port, local_config, rss
 from threatbrief import pipeline
 from threatbrief.cli import cli
 from threatbrief.config import load_config
-from threatbrief.models import Item, Period
+from threatbrief.models import TLP, Item, Period
 from threatbrief.pipeline import digests as outbox
 from threatbrief.schedule import jobs
 from threatbrief.schedule.scheduler import _log_job
+from threatbrief.share import markings
 from threatbrief.store import items as item_table
 from threatbrief.store.db import open_db, transaction
 
@@ -368,3 +372,65 @@ def test_scheduled_briefs_catch_up_and_rewrite_a_damaged_file(
     assert f"monthly-{older.start:%Y-%m-%d}.md" in written
     assert not list(folder.glob(".*.tmp")), "temporary files left behind"
     assert caught.ok
+
+
+# ------------------------------------------------------------------------- the race test
+def _partner_round(r: int) -> str:
+    """A partner's small bundle for round r: a new report each time, so each import writes."""
+    group = stix2.IntrusionSet(
+        name="Lazarus Group", object_marking_refs=[markings.marking_id(TLP.GREEN)]
+    )
+    report = stix2.Report(
+        name=f"Partner assessment, round {r}",
+        description="Lazarus Group activity continues.",
+        published=NOW,
+        object_refs=[group.id],
+        external_references=[{"source_name": "p", "url": f"https://advisories.example/f0/r{r}/n0"}],
+        object_marking_refs=[markings.marking_id(TLP.GREEN)],
+    )
+    objects = [*markings.markings_for([TLP.GREEN]), group, report]
+    return str(stix2.Bundle(objects=objects, allow_custom=False).serialize())
+
+
+@pytest.mark.slow
+def test_fetch_retag_digest_and_import_at_once_ten_times(
+    tmp_path: Path, httpserver: HTTPServer, sink: tuple[Sink, int]
+) -> None:
+    """Four writers on one store at once, ten rounds: every command succeeds, and every
+    fetched item reaches the subscriber's digests exactly once."""
+    box, port = sink
+    rounds = Rounds()
+    feeds = ["f0", "f1", "f2"]
+    for feed in feeds:
+        httpserver.expect_request(f"/{feed}").respond_with_handler(rounds)
+    config = _yaml(
+        tmp_path / "feeds.yaml", {f: httpserver.url_for(f"/{f}") for f in feeds}, smtp_port=port
+    )
+    db = tmp_path / "t.db"
+    handle = open_db(db)
+    outbox.add_subscriber(handle, "liaison@cert.example", cadence="daily", now=NOW)
+    handle.close()
+    started = time.monotonic()
+    for r in range(10):
+        rounds.round = r
+        bundle = tmp_path / f"partner-{r}.json"
+        bundle.write_text(_partner_round(r))
+        procs = {
+            "fetch": _cli(db, config, "fetch"),
+            "retag": _cli(db, config, "retag"),
+            "digest": _cli(db, config, "digest", "--send"),
+            "import": _cli(db, config, "import", str(bundle), "--partner", "CERT-X"),
+        }
+        results = {name: _done(proc) for name, proc in procs.items()}
+        failed = {name: out[-800:] for name, (code, out) in results.items() if code != 0}
+        assert not failed, (r, failed)
+        assert time.monotonic() - started < 300, "the race test ran too long"
+    assert _done(_cli(db, config, "digest", "--send"))[0] == 0  # what the last round stored
+    seen: Counter[str] = Counter()
+    for msg in box.messages:
+        text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        seen.update(u for u in rounds.all_urls(feeds) if u in text)
+    assert set(seen) == rounds.all_urls(feeds), sorted(rounds.all_urls(feeds) - set(seen))[:5]
+    assert max(seen.values()) == 1, [u for u, c in seen.items() if c > 1][:5]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select count(*) from assessments").fetchone() == (10,)
