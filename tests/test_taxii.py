@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from test_share import _bundle, _export, _partner_report, shared  # noqa: F401
 from threatbrief.cli import cli
 from threatbrief.config import Config
+from threatbrief.errors import ShareError
 from threatbrief.models import TLP
 from threatbrief.share import taxii as taxii_client
 from threatbrief.store import sharing as sharing_table
@@ -252,3 +253,41 @@ def test_one_invalid_object_does_not_stop_polling_for_good(
     assert "1 invalid object(s) skipped" in result.output and broken["id"] in result.output
     assert "1 assessments (1 new or newer)" in result.output
     assert sharing_table.bookmark(db, root, COLLECTION) == "2025-03-12T00:00:00.000000Z"
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[HTTPServer]:
+    """Another local service, on another port: a redirect target that must not be reached."""
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.expect_request("/secret").respond_with_data("internal")
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2"], ids=["other-port", "other-host"])
+def test_a_taxii_redirect_to_another_local_service_is_refused(
+    db: sqlite_utils.Database, httpserver: HTTPServer, elsewhere: HTTPServer, host: str
+) -> None:
+    """Case 17: the API root's own origin may be loopback; a redirect from it to another
+    local origin is refused before connecting, and nothing is imported."""
+    target = f"http://{host}:{elsewhere.port}/secret"
+    base = f"/api1/collections/{COLLECTION}/"
+    httpserver.expect_request(base).respond_with_data("", status=302, headers={"Location": target})
+    root = httpserver.url_for("/api1/")
+    result = _cli(db, "poll", "--taxii", root, "--collection", COLLECTION, "--partner", "RIA")
+    assert result.exit_code == 1 and "TAXII request refused" in result.output, result.output
+    assert f"{host}:{elsewhere.port}" in result.output
+    assert elsewhere.log == []
+    assert sharing_table.bookmark(db, root, COLLECTION) is None
+
+
+def test_taxii_address_check_refuses_metadata_and_private_redirect_targets() -> None:
+    check = taxii_client._address_check("taxii.partner.example", 443)
+    check("taxii.partner.example", 443, "93.184.216.34")  # public: fine
+    check("taxii.partner.example", 443, "10.20.1.5")  # the root's own origin: allowed
+    with pytest.raises(ShareError, match="metadata"):
+        check("taxii.partner.example", 443, "169.254.169.254")
+    with pytest.raises(ShareError, match="private"):
+        check("intranet.example", 443, "10.20.1.6")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import math
 import re
+import reprlib
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,14 +23,51 @@ from urllib.parse import urlsplit
 import yaml
 from email_validator import EmailNotValidError, validate_email
 
+from ._net import RESERVED_HEADERS, is_metadata, redact_url
 from .errors import ConfigError, Problem
-from .models import TLP, Feed, FetchLimits
+from .models import TLP, Allowance, Feed, FetchLimits
 
 __all__ = ["Config", "MailConfig", "load_config", "parse_config", "parse_duration", "parse_size"]
 
 FEED_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MIN_INTERVAL = timedelta(minutes=5)
-SECRET_KEYS = {"password", "passwd", "secret", "token", "api_key", "apikey"}
+MAX_INTERVAL = timedelta(days=366)
+SECRET_KEYS = {"password", "passwd", "secret", "token", "api_key", "apikey", "headers"}
+# The budget of one feeds.yaml: bytes, aliases, nodes after expanding aliases, nesting depth.
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_ALIASES = 1_000
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+# Allowed range of every number, checked at load (timeouts and intervals in seconds).
+RANGES: dict[str, tuple[float, float]] = {
+    "timeout": (1, 3600),
+    "max_bytes": (1024, 256 * 1024 * 1024),
+    "retries": (0, 10),
+    "backoff": (0, 300),
+    "concurrency": (1, 500),
+    "per_host": (1, 500),
+}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+_REPR.maxlist = _REPR.maxdict = _REPR.maxtuple = _REPR.maxset = 4
+SHOWN = 80
+
+
+def _shown(value: object) -> str:
+    """`repr(value)` for a message, never longer than about 80 characters and never expanding
+    a large or shared structure (a YAML alias bomb) on the way."""
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int too large to print (sys.set_int_max_str_digits)
+        return f"an integer of {value.bit_length() if isinstance(value, int) else '?'} bits"
+    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
+
+
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
 # Publisher country → the zone its feeds mean when a date carries no offset.
@@ -96,6 +135,9 @@ class Config:
     mail: MailConfig = MailConfig()
     schedules: Schedules = Schedules()
     version: int = 1
+    # Things that load but deserve a word (a very wide allowance, a credential in a URL);
+    # `check-config` prints them.
+    warnings: tuple[Problem, ...] = ()
 
     def feed(self, feed_id: str) -> Feed:
         """The feed with this id.
@@ -121,20 +163,27 @@ def parse_duration(text: object) -> timedelta:
     if isinstance(text, bool):
         raise ValueError("not a duration")
     if isinstance(text, int | float):
-        if text <= 0:
+        if not math.isfinite(text) or text <= 0:
             raise ValueError("not a positive duration")
+        if text > _LONGEST:
+            raise ValueError("not a duration of less than ten years")
         return timedelta(seconds=text)
     if not isinstance(text, str):
         raise ValueError("not a duration")
     compact = text.strip().lower().replace(" ", "")
     parts = _DURATION.findall(compact)
-    if not compact or "".join(n + u for n, u in parts) != compact:
+    if not compact or len(compact) > 40 or "".join(n + u for n, u in parts) != compact:
         raise ValueError("not a duration")
     unit = {"d": 86400, "h": 3600, "m": 60, "s": 1}
     total = sum(int(n) * unit[u] for n, u in parts)
     if total <= 0:
         raise ValueError("not a positive duration")
+    if total > _LONGEST:
+        raise ValueError("not a duration of less than ten years")
     return timedelta(seconds=total)
+
+
+_LONGEST = 10 * 366 * 86400  # ten years, in seconds: far below timedelta's limit
 
 
 _SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?$")
@@ -148,7 +197,7 @@ def parse_size(text: object) -> int:
     """
     if isinstance(text, int) and not isinstance(text, bool) and text > 0:
         return text
-    match = _SIZE.match(str(text).strip().lower()) if isinstance(text, str) else None
+    match = _SIZE.match(text.strip().lower()) if isinstance(text, str) and len(text) < 40 else None
     if not match:
         raise ValueError("not a size")
     factor = {
@@ -169,9 +218,13 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
     def add(self, path: str, message: str, hint: str = "") -> None:
         self.problems.append(Problem(path, message, hint))
+
+    def warn(self, path: str, message: str, hint: str = "") -> None:
+        self.warnings.append(Problem(path, message, hint))
 
     def mapping(self, value: Any, path: str, allowed: Iterable[str]) -> dict[str, Any]:
         if value is None:
@@ -181,7 +234,7 @@ class _Checker:
             return {}
         allowed = list(allowed)
         for key in value:
-            key_text = str(key)
+            key_text = key if isinstance(key, str) and len(key) <= SHOWN else _shown(key)
             if key_text.lower() in SECRET_KEYS:
                 self.add(
                     f"{path}.{key_text}",
@@ -205,7 +258,9 @@ class _Checker:
         bad_bool = isinstance(value, bool) and kind is not bool
         if bad_bool or not isinstance(value, kind):
             names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            self.add(f"{path}.{key}", f"must be {names}, not {type(value).__name__} {value!r}")
+            self.add(
+                f"{path}.{key}", f"must be {names}, not {type(value).__name__} {_shown(value)}"
+            )
             return default
         return value
 
@@ -223,15 +278,42 @@ class _Checker:
         try:
             return fn(raw[key])
         except (ValueError, TypeError, zoneinfo.ZoneInfoNotFoundError) as exc:
-            self.add(f"{path}.{key}", f"{raw[key]!r} is {_describe(exc)}", hint)
+            self.add(f"{path}.{key}", f"{_shown(raw[key])} is {_describe(exc)}", hint)
             return default
+
+    def ranged(
+        self, value: Any, key: str, path: str, default: Any, raw: Any = None, seconds: bool = False
+    ) -> Any:
+        """`value` if it lies in RANGES[key], else a problem naming the range, and `default`.
+        `raw` is what the file said (for a duration), `seconds` formats the range as one."""
+        low, high = RANGES[key]
+        if isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high:
+            return value  # NaN fails both comparisons
+        fmt = _seconds_text if seconds else _number_text
+        self.add(
+            f"{path}.{key}",
+            f"{_shown(value if raw is None else raw)} is out of range",
+            f"use {fmt(low)} to {fmt(high)}",
+        )
+        return default
 
 
 def _describe(exc: Exception) -> str:
     text = str(exc)
     if text.startswith(("not ", "unknown")):
         return text
-    return f"invalid ({text})"
+    return f"invalid ({text[:200]})"
+
+
+def _number_text(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def _seconds_text(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
 
 
 def _tlp(value: object) -> TLP:
@@ -341,6 +423,8 @@ FEED_KEYS = (
     "timezone",
     "enabled",
     "kind",
+    "allow_private",
+    "headers_env",
 )
 FEED_KINDS = ("cert", "government", "vendor", "news")
 MAIL_KEYS = ("host", "port", "security", "user_env", "password_env", "from", "outbox")
@@ -359,32 +443,35 @@ def _check_defaults(c: _Checker, raw: Any) -> tuple[_Defaults, bool, tuple[str, 
     d = c.mapping(raw, path, DEFAULT_KEYS)
     base = FetchLimits()
     dur_hint = "use e.g. 30m, 2h, 1d"
-    limits = FetchLimits(
-        timeout=c.convert(
-            d, "timeout", path, lambda v: parse_duration(v).total_seconds(), base.timeout, dur_hint
-        ),
-        max_bytes=c.convert(d, "max_bytes", path, parse_size, base.max_bytes, "use e.g. 10MB"),
-        retries=c.get(d, "retries", path, int, base.retries),
-        backoff=float(c.get(d, "backoff", path, (int, float), base.backoff)),
-        concurrency=c.get(d, "concurrency", path, int, base.concurrency),
-        per_host=c.get(d, "per_host", path, int, base.per_host),
+    timeout = c.convert(
+        d, "timeout", path, lambda v: parse_duration(v).total_seconds(), base.timeout, dur_hint
     )
-    for key in ("retries", "concurrency", "per_host"):
-        minimum = 0 if key == "retries" else 1
-        if getattr(limits, key) < minimum:
-            c.add(f"{path}.{key}", f"must be at least {minimum}")
-    interval = c.convert(d, "interval", path, parse_duration, timedelta(hours=1), dur_hint)
+    max_bytes = c.convert(d, "max_bytes", path, parse_size, base.max_bytes, "use e.g. 10MB")
+    backoff = c.get(d, "backoff", path, (int, float), base.backoff)
+    limits = FetchLimits(
+        timeout=float(c.ranged(timeout, "timeout", path, base.timeout, d.get("timeout"), True)),
+        max_bytes=c.ranged(max_bytes, "max_bytes", path, base.max_bytes, d.get("max_bytes")),
+        retries=c.ranged(c.get(d, "retries", path, int, base.retries), "retries", path, 0),
+        backoff=float(c.ranged(backoff, "backoff", path, base.backoff)),
+        concurrency=c.ranged(
+            c.get(d, "concurrency", path, int, base.concurrency), "concurrency", path, 1
+        ),
+        per_host=c.ranged(c.get(d, "per_host", path, int, base.per_host), "per_host", path, 1),
+    )
+    interval = _interval(c, d, path, timedelta(hours=1))
     networks = c.get(d, "allow_networks", path, list, [])
     checked: list[str] = []
     for i, net in enumerate(networks):
         try:
             checked.append(_network(net))
-        except ValueError:
+        except (ValueError, TypeError):
             c.add(
                 f"{path}.allow_networks[{i}]",
-                f"{net!r} is not an IP network",
+                f"{_shown(net)} is not an IP network",
                 "use CIDR notation, e.g. 10.20.0.0/16",
             )
+            continue
+        _warn_wide(c, f"{path}.allow_networks[{i}]", ipaddress.ip_network(checked[-1]))
     defaults = _Defaults(
         interval=interval,
         user_agent=c.get(d, "user_agent", path, str, ""),
@@ -394,7 +481,83 @@ def _check_defaults(c: _Checker, raw: Any) -> tuple[_Defaults, bool, tuple[str, 
         limits=limits,
     )
     allow_private = c.get(d, "allow_private_networks", path, bool, False)
+    if allow_private:
+        c.warn(
+            f"{path}.allow_private_networks",
+            "lets each feed's own server (its URL's host and port) be on any private address",
+            "prefer listing the address under that feed's allow_private",
+        )
     return defaults, allow_private, tuple(checked)
+
+
+def _interval(c: _Checker, raw: dict[str, Any], path: str, default: timedelta) -> timedelta:
+    interval: timedelta = c.convert(
+        raw, "interval", path, parse_duration, default, "use e.g. 30m, 2h, 1d"
+    )
+    if interval < MIN_INTERVAL:
+        c.add(
+            f"{path}.interval",
+            f"{_shown(raw.get('interval'))} is shorter than the minimum of 5m",
+            "publishers throttle clients that poll too often",
+        )
+    elif interval > MAX_INTERVAL:
+        c.add(
+            f"{path}.interval",
+            f"{_shown(raw.get('interval'))} is longer than the maximum of 366d",
+            "use 5m to 366d",
+        )
+    return interval
+
+
+def _warn_wide(c: _Checker, path: str, net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+    """A warning for an allowance wider than /8 (IPv4) or /32 (IPv6)."""
+    if net.prefixlen == 0:
+        c.warn(
+            path,
+            f"{net} allows every IPv{net.version} address, public or private "
+            "(only cloud metadata addresses stay refused)",
+            "list the one server the feed needs, e.g. 10.20.1.5:8443",
+        )
+    elif net.prefixlen < (8 if net.version == 4 else 32):
+        c.warn(
+            path,
+            f"{net} is wider than /{8 if net.version == 4 else 32}",
+            "list the one server the feed needs, e.g. 10.20.1.5:8443",
+        )
+
+
+def _allowance(value: object) -> Allowance:
+    """One allow_private entry: `10.20.1.5`, `10.20.1.5:8443`, `10.20.0.0/16`,
+    `[fd00::/8]:8443`, `fd00::5`, `intranet.example` or `intranet.example:8080`.
+
+    Raises:
+        ValueError: none of these, a bad port, or a cloud metadata address.
+    """
+    if not isinstance(value, str) or not value or len(value) > 300:
+        raise ValueError("not a host, address or network")
+    text, port_text = value.strip(), ""
+    if text.startswith("["):
+        inside, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError("not a host, address or network")
+        text, port_text = inside, rest[1:] if rest else ""
+    elif text.count(":") == 1:
+        text, _, port_text = text.partition(":")
+    port: int | None = None
+    if port_text or (value.rstrip().endswith(":")):
+        if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+            raise ValueError("not a TCP port after ':'")
+        port = int(port_text)
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        host = text.lower().rstrip(".")
+        if not _HOST_NAME.fullmatch(host):
+            raise ValueError("not a host, address or network") from None
+        return Allowance(network="", host=host, port=port)
+    if net.num_addresses == 1 and is_metadata(net.network_address):
+        raise ValueError("not allowed: a cloud metadata address is never fetched")
+    return Allowance(network=str(net), port=port)
 
 
 def _check_feed(c: _Checker, raw: Any, index: int, defaults: _Defaults) -> Feed | None:
@@ -418,18 +581,21 @@ def _check_feed(c: _Checker, raw: Any, index: int, defaults: _Defaults) -> Feed 
     if not url:
         c.add(f"{path}.url", "is required")
     else:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            c.add(f"{path}.url", f"'{url}' is not an http(s) URL")
-    interval = c.convert(
-        f, "interval", path, parse_duration, defaults.interval, "use e.g. 30m, 2h, 1d"
-    )
-    if interval < MIN_INTERVAL:
-        c.add(
-            f"{path}.interval",
-            f"{f.get('interval')!r} is shorter than the minimum of 5m",
-            "publishers throttle clients that poll too often",
-        )
+        try:
+            parts = urlsplit(url)
+            good = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+        except ValueError:  # a bad port or IPv6 literal
+            good = False
+        if not good:
+            c.add(f"{path}.url", f"{_shown(redact_url(url))} is not an http(s) URL")
+        elif redact_url(url) != url:
+            c.warn(
+                f"{path}.url",
+                "carries a credential (user:password or a token parameter); threatbrief hides "
+                "it in output, logs and the database",
+                "if the publisher accepts a header, use headers_env instead",
+            )
+    interval = _interval(c, f, path, defaults.interval)
     country = c.get(f, "country", path, str, "").upper()
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         c.add(f"{path}.country", f"'{country}' is not an ISO 3166 alpha-2 code")
@@ -459,7 +625,49 @@ def _check_feed(c: _Checker, raw: Any, index: int, defaults: _Defaults) -> Feed 
         timezone=zone,
         enabled=c.get(f, "enabled", path, bool, True),
         kind=_feed_kind(c, f, path),
+        allowances=_feed_allowances(c, f, path),
+        headers_env=_headers_env(c, f, path),
     )
+
+
+def _feed_allowances(c: _Checker, f: dict[str, Any], path: str) -> tuple[Allowance, ...]:
+    found: list[Allowance] = []
+    for i, entry in enumerate(c.get(f, "allow_private", path, list, [])):
+        where = f"{path}.allow_private[{i}]"
+        try:
+            allowance = _allowance(entry)
+        except ValueError as exc:
+            c.add(
+                where,
+                f"{_shown(entry)} is {_describe(exc)}",
+                "use host[:port], an address[:port] or a CIDR network, e.g. 10.20.1.5:8443",
+            )
+            continue
+        if allowance.network:
+            _warn_wide(c, where, ipaddress.ip_network(allowance.network))
+        found.append(allowance)
+    return tuple(found)
+
+
+def _headers_env(c: _Checker, f: dict[str, Any], path: str) -> tuple[tuple[str, str], ...]:
+    found: list[tuple[str, str]] = []
+    raw = c.get(f, "headers_env", path, dict, {})
+    for name, env in raw.items():
+        where = f"{path}.headers_env.{_shown(name) if not isinstance(name, str) else name[:60]}"
+        if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+            c.add(where, "is not an HTTP header name", "e.g. Authorization or X-Api-Key")
+        elif name.lower() in RESERVED_HEADERS:
+            c.add(where, f"'{name}' is set by threatbrief itself and cannot be replaced")
+        elif not isinstance(env, str) or not _ENV_NAME.fullmatch(env):
+            # never echo the value: it may be the secret itself, pasted in by mistake
+            c.add(
+                where,
+                "must name an environment variable, not hold the header's value",
+                "e.g. headers_env: {Authorization: FEED_X_AUTH}; export FEED_X_AUTH='Bearer …'",
+            )
+        else:
+            found.append((name, env))
+    return tuple(found)
 
 
 def _feed_kind(c: _Checker, f: dict[str, Any], path: str) -> str:
@@ -510,7 +718,7 @@ def parse_config(raw: Any, source: str = "feeds.yaml") -> Config:
         c.add("(top level)", "the file is empty", "start with 'version: 1' and a 'feeds:' list")
     version = c.get(top, "version", "(top level)", int, 1)
     if version != 1:
-        c.add("version", f"{version} is not supported", "this threatbrief reads version 1")
+        c.add("version", f"{_shown(version)} is not supported", "this threatbrief reads version 1")
     defaults, allow_private, networks = _check_defaults(c, top.get("defaults"))
     feeds_raw = c.get(top, "feeds", "(top level)", list, [])
     if raw is not None and not feeds_raw and "feeds" not in top:
@@ -544,19 +752,109 @@ def parse_config(raw: Any, source: str = "feeds.yaml") -> Config:
         mail=mail,
         schedules=schedules,
         version=version,
+        warnings=tuple(c.warnings),
     )
+
+
+class _BudgetLoader(yaml.SafeLoader):
+    """`yaml.SafeLoader` that refuses a document too large once its aliases are expanded.
+
+    An alias costs nothing to parse but every consumer of the data pays for its expansion: a
+    418-byte "billion laughs" file is a billion strings to anything that prints or walks it.
+    Composing builds the node graph with aliases shared; we count aliases, then the nodes of
+    the graph as if every alias were expanded, before any Python object is constructed.
+    """
+
+    aliases = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+                raise _Budget(f"more than {MAX_ALIASES:,} aliases (*name)", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def get_single_node(self) -> yaml.Node | None:
+        node = super().get_single_node()
+        if node is not None:
+            _expanded_size(node, {}, 0)
+        return node
+
+
+class _Budget(yaml.YAMLError):
+    """The document is over budget (`_BudgetLoader`)."""
+
+    def __init__(self, problem: str, mark: Any = None) -> None:
+        self.problem, self.problem_mark = problem, mark
+        super().__init__(problem)
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int) -> int:
+    """Nodes under `node` with every alias expanded; memoised, so linear in the graph.
+
+    Raises:
+        yaml.YAMLError: too many nodes, nested too deep, or an alias inside itself.
+    """
+    key = id(node)
+    if key in sizes:
+        if sizes[key] < 0:
+            raise _Budget("an alias refers to itself", node.start_mark)
+        return sizes[key]
+    if depth > MAX_DEPTH:
+        raise _Budget(f"nested more than {MAX_DEPTH} levels", node.start_mark)
+    sizes[key] = -1
+    total = 1
+    if isinstance(node, yaml.SequenceNode):
+        total += sum(_expanded_size(child, sizes, depth + 1) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            total += _expanded_size(k, sizes, depth + 1) + _expanded_size(v, sizes, depth + 1)
+    if total > MAX_NODES:
+        raise _Budget(f"more than {MAX_NODES:,} values once aliases are expanded", node.start_mark)
+    sizes[key] = total
+    return total
+
+
+def _yaml_problem(exc: BaseException) -> Problem:
+    """A YAML error as one problem at the line where the fix belongs."""
+    if isinstance(exc, _Budget):
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        return Problem(
+            where,
+            f"refused: {exc.problem}",
+            "feeds.yaml needs no more than a few anchors; write the values out",
+        )
+    # The context mark points where the broken construct opened (an unclosed bracket),
+    # which is where the fix belongs; the problem mark is often the end of the file.
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+    problem = getattr(exc, "problem", None) or str(exc)
+    return Problem(where, f"not valid YAML: {str(problem)[:200]}")
 
 
 def load_config(path: str | Path) -> Config:
     """Read and validate a feeds.yaml file.
 
+    The file may be at most 4 MiB, use at most 1,000 aliases and expand to at most 200,000
+    values, nested at most 64 deep.
+
     Raises:
-        ConfigError: the file is missing, not YAML, or invalid; every problem is listed.
+        ConfigError: the file is missing, too large, not YAML, or invalid; every problem is
+            listed.
     """
     path = Path(path)
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ConfigError(
+                source,
+                [Problem("(file)", f"is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB")],
+            )
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             source,
@@ -565,12 +863,10 @@ def load_config(path: str | Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(source, [Problem("(file)", f"cannot be read: {exc}")]) from exc
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_BudgetLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
-        # The context mark points where the broken construct opened (an unclosed bracket),
-        # which is where the fix belongs; the problem mark is often the end of the file.
-        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(source, [Problem(where, f"not valid YAML: {problem}")]) from exc
+        raise ConfigError(source, [_yaml_problem(exc)]) from exc
+    except (ValueError, RecursionError) as exc:  # an int of 5,000 digits; [[[[… nested deeply
+        problem = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise ConfigError(source, [Problem("(file)", f"not valid YAML: {problem}")]) from exc
     return parse_config(raw, source)

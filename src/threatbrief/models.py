@@ -81,6 +81,20 @@ def ceiling(clearance: TLP, channel: str) -> TLP | None:
 
 
 @dataclass(frozen=True, slots=True)
+class Allowance:
+    """One non-public destination a feed may reach (`allow_private` in feeds.yaml).
+
+    `network` is a CIDR, or "" for whatever `host` resolves to (cloud metadata addresses are
+    refused all the same); `host`, when set, limits the allowance to requests for that host
+    name; `port` None means the port of the feed's own URL.
+    """
+
+    network: str = ""
+    host: str = ""
+    port: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Feed:
     """One feed of feeds.yaml, validated."""
 
@@ -96,6 +110,9 @@ class Feed:
     timezone: str = "UTC"
     enabled: bool = True
     kind: str = "cert"  # cert | government | vendor | news: source authority in briefs
+    allowances: tuple[Allowance, ...] = ()
+    # (header name, environment variable name): the variable's value is sent as the header
+    headers_env: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +201,15 @@ def _month_start(year: int, month: int) -> datetime:
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 _LAST_DAYS = re.compile(r"last-(\d+)d")
+# Periods outside these bounds are typing mistakes, and would overflow datetime arithmetic.
+MAX_LAST_DAYS = 3660
+MIN_YEAR, MAX_YEAR = 1990, 2100
+
+
+def check_year(year: int) -> None:
+    """Raises ValueError for a year outside MIN_YEAR..MAX_YEAR."""
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"the year {year} is outside {MIN_YEAR}-{MAX_YEAR}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,19 +243,25 @@ class Period:
         """`2026-10` (a month), `2026-W44` (an ISO week) or `last-30d` (days up to today).
 
         Raises:
-            ValueError: the text is none of these.
+            ValueError: the text is none of these, or outside 1990-2100, or last-Nd with N
+                outside 1..3660.
         """
         text = text.strip()
         if match := _MONTH.fullmatch(text):
+            check_year(int(match.group(1)))
             return cls.month(int(match.group(1)), int(match.group(2)))
         if match := _WEEK.fullmatch(text):
+            check_year(int(match.group(1)))
             start = datetime.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
             start = start.replace(tzinfo=UTC)
             return cls(start, start + timedelta(days=7))
         if match := _LAST_DAYS.fullmatch(text):
+            days = match.group(1)
+            if len(days) > 4 or not 1 <= int(days) <= MAX_LAST_DAYS:
+                raise ValueError(f"last-Nd takes 1 to {MAX_LAST_DAYS} days, not {days[:12]}")
             end = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
             return cls(end - timedelta(days=int(match.group(1))), end)
-        raise ValueError(f"{text!r} is not a period; use 2026-10, 2026-W44 or last-30d")
+        raise ValueError(f"{text[:40]!r} is not a period; use 2026-10, 2026-W44 or last-30d")
 
     @classmethod
     def previous_month(cls, now: datetime) -> Period:

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from ..config import Config, load_config
 from ..errors import ConfigError, ThreatbriefError, UsageError
-from ..models import TLP, Period
+from ..models import TLP, Period, check_year
 from ..pipeline import FeedOutcome
 from ..store.db import open_db
 from ..tag import Tagger
@@ -112,7 +112,7 @@ def parse_period(since: str | None, until: str | None, period: str | None, now: 
     """A period from --since/--until dates or a shorthand: 2026-10, 2026-W44, last-7d.
 
     Raises:
-        UsageError: unreadable dates, an empty or reversed range.
+        UsageError: unreadable dates, a year outside 1990-2100, an empty or reversed range.
     """
     try:
         if period:
@@ -123,7 +123,9 @@ def parse_period(since: str | None, until: str | None, period: str | None, now: 
                 "(e.g. 2026-10, 2026-W44, last-30d)"
             )
         start, end = _instant(since), _instant(until)
-    except ValueError as exc:
+        check_year(start.year)
+        check_year(end.year)
+    except (ValueError, OverflowError) as exc:  # OverflowError: year 1 moved to UTC
         raise UsageError(f"cannot read the period: {exc}") from exc
     if end <= start:
         raise UsageError(f"--since ({since}) must be before --until ({until})")

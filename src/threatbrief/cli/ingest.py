@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
 from rich.table import Table
 
 from .. import pipeline
+from .._net import redact_url
 from ._common import State, handles_errors, outcome_table, stderr, stdout
 
 __all__ = ["check_config", "feeds", "fetch", "reparse"]
@@ -21,6 +23,9 @@ __all__ = ["check_config", "feeds", "fetch", "reparse"]
 def check_config(state: State) -> None:
     """Validate feeds.yaml: every problem with its path; exit 2 if invalid.
 
+    Warnings (a very wide allowance, a credential in a URL, an unset headers_env variable) go
+    to stderr and do not change the exit code. URLs are shown with credentials hidden.
+
     \b
     Example:
         threatbrief --config feeds.yaml check-config
@@ -30,8 +35,18 @@ def check_config(state: State) -> None:
         flag = "" if feed.enabled else "  (disabled)"
         click.echo(
             f"{feed.id:<28} {feed.lang:<3} {feed.country or '--':<3} "
-            f"every {_duration(feed.interval.total_seconds()):<4} {feed.url}{flag}"
+            f"every {_duration(feed.interval.total_seconds()):<4} {redact_url(feed.url)}{flag}"
         )
+    for problem in config.warnings:
+        click.echo(f"Warning: {config.source}: {problem}", err=True)
+    for feed in config.feeds:
+        for header, env in feed.headers_env:
+            if not os.environ.get(env):
+                click.echo(
+                    f"Warning: {config.source}: feed '{feed.id}' sends {header} from ${env}, "
+                    "which is not set here; fetches of this feed will fail until it is",
+                    err=True,
+                )
     click.echo(f"{config.source}: OK, {len(config.feeds)} feeds")
 
 

@@ -2,10 +2,12 @@
 """Fetch one feed: a conditional GET with a deadline, a size cap and an address policy.
 
 URL and state in, `FetchResult` (bytes and headers) out. Every TCP connection, on every redirect
-hop, goes through `GuardedBackend`, which resolves the host itself and refuses private, loopback,
-link-local and metadata addresses before connecting, so a DNS answer cannot be swapped between
-check and use. The body is decompressed here, in bounded steps, so a gzip bomb never expands past
-the cap. This module does not parse or store anything.
+hop, goes through `GuardedBackend`, which resolves the host itself and refuses metadata addresses
+always and private, loopback and link-local ones outside the feed's own allowance (per feed, per
+host and port: `AddressPolicy.for_feed`) before connecting, so a DNS answer cannot be swapped
+between check and use. Credentials from headers_env go only to the feed's own origin. The body
+is decompressed here, in bounded steps, so a gzip bomb never expands past the cap. This module
+does not parse or store anything.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,10 +32,26 @@ import httpcore
 import httpx
 
 from .. import __version__
+from .._net import (
+    RESERVED_HEADERS,
+    IPAddress,
+    IPNetwork,
+    embedded_ipv4,
+    is_metadata,
+    redact_url,
+    refusal_reason,
+)
 from ..errors import AddressPolicyError, FetchError
-from ..models import Feed, FeedState, FetchLimits, FetchResult
+from ..models import Allowance, Feed, FeedState, FetchLimits, FetchResult
 
-__all__ = ["AddressPolicy", "ClientSet", "FetchGate", "fetch_feed", "make_client", "refusal_reason"]
+__all__ = [
+    "AddressPolicy",
+    "ClientSet",
+    "FetchGate",
+    "fetch_feed",
+    "make_client",
+    "refusal_reason",
+]
 
 log = logging.getLogger(__name__)
 
@@ -44,80 +62,92 @@ ACCEPT = (
     "application/rss+xml, application/rdf+xml, application/atom+xml, application/feed+json,"
     " application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 )
-# Cloud instance-metadata endpoints: refused even when private networks are allowed.
-METADATA = frozenset(
-    ipaddress.ip_address(a)
-    for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "fd00:ec2::254")
-)
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 _CHUNK = 64 * 1024
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return url.scheme, url.host.lower(), port
 
 
-def _unwrap(ip: IPAddress) -> IPAddress:
-    """The IPv4 address hidden inside an IPv4-mapped, 6to4 or Teredo IPv6 address, if any."""
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip.ipv4_mapped is not None:
-            return ip.ipv4_mapped
-        if ip.sixtofour is not None:
-            return ip.sixtofour
-        if ip.teredo is not None:
-            return ip.teredo[1]
-    return ip
-
-
-def refusal_reason(
-    ip: IPAddress,
-    *,
-    allow_private: bool = False,
-    allowed: Iterable[ipaddress.IPv4Network | ipaddress.IPv6Network] = (),
-) -> str:
-    """Why a connection to `ip` is refused, or "" if it is allowed.
-
-    Networks in `allowed` are always reachable. Otherwise metadata endpoints are always refused,
-    and every non-global address (private, loopback, link-local, CGNAT, reserved, multicast) is
-    refused unless `allow_private` is set.
-    """
-    inner = _unwrap(ip)
-    if any(inner in net or ip in net for net in allowed):
-        return ""
-    if inner in METADATA or ip in METADATA:
-        return "a cloud metadata address"
-    if allow_private:
-        return ""
-    for attr, reason in (
-        ("is_loopback", "a loopback address"),
-        ("is_link_local", "a link-local address"),
-        ("is_multicast", "a multicast address"),
-        ("is_unspecified", "an unspecified address"),
-        ("is_private", "a private address"),
-        ("is_reserved", "a reserved address"),
-    ):
-        if getattr(inner, attr) or getattr(ip, attr):
-            return reason
-    if not inner.is_global:
-        return "a non-global address"
-    return ""
+def _allowance_text(a: Allowance) -> str:
+    where = a.network or a.host
+    if a.host and a.network:
+        where = f"{a.host} in {a.network}"
+    return f"{where}:{a.port}"
 
 
 @dataclass(frozen=True, slots=True)
 class AddressPolicy:
-    """Which resolved addresses a fetch may connect to."""
+    """Which resolved addresses a fetch may connect to.
+
+    Public addresses always pass and metadata addresses never do. `allow_private` and
+    `allowed_networks` are unscoped (any host, any port); `ClientSet` never uses them as given
+    but turns them into `allowances` bound to each feed's own origin (`for_feed`). An allowance
+    with a port applies only to that port, and one with a host only to requests for that host.
+    """
 
     allow_private: bool = False
     allowed_networks: tuple[str, ...] = ()
+    allowances: tuple[Allowance, ...] = ()
 
-    def check(self, host: str, ip_text: str) -> None:
-        """Raise AddressPolicyError if `ip_text` (resolved from `host`) is refused."""
+    def for_feed(self, feed: Feed) -> AddressPolicy:
+        """This policy scoped to one feed: the global allowances apply only to the host and
+        port of the feed's own URL, the feed's `allow_private` entries to their own port (the
+        feed's port if they name none). Redirects can therefore never widen them."""
+        url = httpx.URL(feed.url)
+        _scheme, host, port = _origin(url)
+        scoped: list[Allowance] = []
+        if self.allow_private:
+            scoped.append(Allowance(network="", host=host, port=port))
+        literal = _literal_ip(host)
+        for text in self.allowed_networks:
+            net = ipaddress.ip_network(text, strict=False)
+            if literal is not None and not _within(literal, net):
+                continue  # the feed's own address is outside this network: it cannot apply
+            scoped.append(Allowance(network=str(net), host=host, port=port))
+        for a in feed.allowances:
+            scoped.append(Allowance(network=a.network, host=a.host, port=a.port or port))
+        return AddressPolicy(allowances=tuple(dict.fromkeys(scoped)))
+
+    def check(self, host: str, ip_text: str, port: int | None = None) -> None:
+        """Raise AddressPolicyError if `ip_text` (resolved from `host`, for `port`) is refused."""
         ip = ipaddress.ip_address(ip_text.split("%", 1)[0])
+        where = f"{host}:{port}" if port else host
+        if is_metadata(ip):
+            raise AddressPolicyError(
+                f"refused to connect to {where} ({ip}): a cloud metadata address, never fetched"
+            )
         nets = [ipaddress.ip_network(n, strict=False) for n in self.allowed_networks]
         reason = refusal_reason(ip, allow_private=self.allow_private, allowed=nets)
-        if reason:
-            raise AddressPolicyError(
-                f"refused to connect to {host} ({ip}): {reason}; set "
-                "allow_private_networks or allow_networks in feeds.yaml for intranet feeds"
-            )
+        if not reason:
+            return
+        name = host.strip("[]").lower()
+        for a in self.allowances:
+            if a.port not in (None, port) or (a.host and a.host != name):
+                continue
+            if not a.network or _within(ip, ipaddress.ip_network(a.network)):
+                return
+        scope = ", ".join(map(_allowance_text, self.allowances))
+        raise AddressPolicyError(
+            f"refused to connect to {where} ({ip}): {reason}"
+            + (f", outside this feed's allowance ({scope})" if scope else "")
+            + f"; if the feed really needs it, add '{where}' to its allow_private in feeds.yaml"
+        )
+
+
+def _literal_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _within(ip: IPAddress, net: IPNetwork) -> bool:
+    """`ip`, or the IPv4 address inside it, is in `net`."""
+    inner = embedded_ipv4(ip)
+    return any(c in net for c in (ip, inner) if c is not None and c.version == net.version)
 
 
 class GuardedBackend(httpcore.AsyncNetworkBackend):
@@ -144,7 +174,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(f"cannot resolve {host}")
         # Every answer must pass, so a mixed public/private answer cannot be used for rebinding.
         for address in addresses:
-            self._policy.check(host, address)
+            self._policy.check(host, address, port)
         return await self._inner.connect_tcp(
             addresses[0],
             port,
@@ -184,10 +214,27 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+class _RedactURLs(logging.Filter):
+    """httpx logs every request's full URL at INFO (`-v`): hide the credentials in it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact_url(str(a)) if isinstance(a, httpx.URL) else a for a in record.args
+            )
+        return True
+
+
+_REDACT = _RedactURLs()
+
+
 def make_client(
     limits: FetchLimits, policy: AddressPolicy, max_connections: int | None = None
 ) -> httpx.AsyncClient:
     """A client with the guarded transport, redirects by hand, no proxies from the environment."""
+    httpx_log = logging.getLogger("httpx")
+    if _REDACT not in httpx_log.filters:
+        httpx_log.addFilter(_REDACT)
     size = max_connections or limits.concurrency
     pool = httpx.Limits(max_connections=size, max_keepalive_connections=size, keepalive_expiry=30)
     return httpx.AsyncClient(
@@ -204,30 +251,41 @@ def make_client(
 
 
 class ClientSet:
-    """Several small clients instead of one large pool.
+    """Several small clients instead of one large pool, one set per address policy.
 
     httpcore's pool re-scans every connection for every queued request, so its CPU cost grows
     with requests x connections (encode/httpx#3215): 300 fetches at concurrency 100 cost 10 s of
     CPU through one pool. Shards of about `SHARD` connections keep that quadratic term small.
+
+    Feeds without an allowance share the public-only clients. A feed with one (its own or the
+    global `allow_networks`, scoped to its origin by `AddressPolicy.for_feed`) gets clients of
+    its scoped policy, shared only by feeds with the same policy: a pooled connection to an
+    allowed private address is never handed to a feed that is not allowed there.
     """
 
     SHARD = 10
 
     def __init__(self, limits: FetchLimits, policy: AddressPolicy) -> None:
-        count = max(1, -(-limits.concurrency // self.SHARD))
-        size = -(-limits.concurrency // count)
-        self._clients = [make_client(limits, policy, size) for _ in range(count)]
+        self._limits = limits
+        self._base = policy
+        self._count = max(1, -(-limits.concurrency // self.SHARD))
+        self._size = -(-limits.concurrency // self._count)
+        self._clients: dict[tuple[AddressPolicy, int], httpx.AsyncClient] = {}
 
     def client_for(self, feed: Feed) -> httpx.AsyncClient:
         """The client that fetches `feed` (stable per feed, so its connections are reused)."""
         digest = int.from_bytes(hashlib.blake2b(feed.id.encode(), digest_size=4).digest(), "big")
-        return self._clients[digest % len(self._clients)]
+        key = (self._base.for_feed(feed), digest % self._count)
+        client = self._clients.get(key)
+        if client is None:
+            client = self._clients[key] = make_client(self._limits, key[0], self._size)
+        return client
 
     async def __aenter__(self) -> ClientSet:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        for client in self._clients:
+        for client in self._clients.values():
             await client.aclose()
 
 
@@ -293,14 +351,21 @@ def _conditional_headers(state: FeedState) -> dict[str, str]:
 
 
 async def _get_once(
-    client: httpx.AsyncClient, feed: Feed, headers: dict[str, str], limits: FetchLimits
+    client: httpx.AsyncClient,
+    feed: Feed,
+    headers: dict[str, str],
+    limits: FetchLimits,
+    credentials: Mapping[str, str],
 ) -> tuple[httpx.Response, bytes | None]:
     """One attempt: follow redirects by hand (so each hop is checked and no redirect body is
-    read), then stream the body through the bounded decoder, all within one deadline."""
+    read), then stream the body through the bounded decoder, all within one deadline.
+    `credentials` (the feed's headers_env) go only to the origin of the feed's own URL."""
     url = httpx.URL(feed.url)
+    home = _origin(url)
     async with asyncio.timeout(limits.timeout):
         for _hop in range(limits.max_redirects + 1):
-            async with client.stream("GET", url, headers=headers) as response:
+            sent = {**credentials, **headers} if _origin(url) == home else headers
+            async with client.stream("GET", url, headers=sent) as response:
                 location = response.headers.get("location")
                 if response.is_redirect and location:
                     url = _next_hop(response.url, location)
@@ -325,10 +390,16 @@ def _next_hop(current: httpx.URL, location: str) -> httpx.URL:
     try:
         target = current.join(location.strip())
     except httpx.InvalidURL as exc:
-        raise FetchError(f"invalid redirect target {location!r}") from exc
+        raise FetchError(f"invalid redirect target {_shown_url(location)}") from exc
     if target.scheme not in ("http", "https"):
-        raise FetchError(f"refused a redirect to a non-http(s) URL: {location!r}")
+        raise FetchError(f"refused a redirect to a non-http(s) URL: {_shown_url(location)}")
     return target
+
+
+def _shown_url(url: str) -> str:
+    """A URL from a server, fit for a message: credentials hidden, at most 200 characters."""
+    text = redact_url(url)
+    return repr(text if len(text) <= 200 else text[:200] + "…")
 
 
 def _describe(exc: BaseException) -> str:
@@ -340,9 +411,17 @@ def _describe(exc: BaseException) -> str:
 
 
 async def fetch_feed(
-    client: httpx.AsyncClient, feed: Feed, state: FeedState, limits: FetchLimits
+    client: httpx.AsyncClient,
+    feed: Feed,
+    state: FeedState,
+    limits: FetchLimits,
+    credentials: Mapping[str, str] | None = None,
 ) -> FetchResult:
     """Fetch one feed with conditional GET, retries with backoff, a deadline and a size cap.
+
+    `credentials` are extra headers (the values of the feed's headers_env) sent only to the
+    origin of the feed's own URL, never after a redirect elsewhere. The result's URLs have
+    their credentials redacted (`_net.redact_url`).
 
     Raises:
         FetchError: the feed could not be fetched; `status` is set for HTTP errors.
@@ -351,14 +430,16 @@ async def fetch_feed(
     headers = _conditional_headers(state)
     if feed.user_agent:
         headers["User-Agent"] = feed.user_agent
+    shown = redact_url(feed.url)
+    extra = {k: v for k, v in (credentials or {}).items() if k.lower() not in RESERVED_HEADERS}
     started = time.monotonic()
     attempt = 0
     while True:
         attempt += 1
         try:
-            response, body = await _get_once(client, feed, headers, limits)
+            response, body = await _get_once(client, feed, headers, limits, extra)
         except FetchError as exc:
-            exc.feed_id, exc.url = feed.id, feed.url
+            exc.feed_id, exc.url = feed.id, shown
             raise
         except (TimeoutError, httpx.TransportError) as exc:
             # redirects are followed by hand (_get_once), so httpx never raises TooManyRedirects
@@ -366,9 +447,9 @@ async def fetch_feed(
             if retry and attempt <= limits.retries:
                 await _backoff(limits, attempt, feed, _describe(exc))
                 continue
-            raise FetchError(_describe(exc), feed_id=feed.id, url=feed.url) from exc
+            raise FetchError(_describe(exc), feed_id=feed.id, url=shown) from exc
         except httpx.HTTPError as exc:
-            raise FetchError(_describe(exc), feed_id=feed.id, url=feed.url) from exc
+            raise FetchError(_describe(exc), feed_id=feed.id, url=shown) from exc
         status = response.status_code
         if status in RETRY_STATUS and attempt <= limits.retries:
             await _backoff(limits, attempt, feed, f"HTTP {status}")
@@ -377,13 +458,13 @@ async def fetch_feed(
             raise FetchError(
                 f"HTTP {status} {response.reason_phrase}".rstrip(),
                 feed_id=feed.id,
-                url=feed.url,
+                url=shown,
                 status=status,
             )
         return FetchResult(
             feed_id=feed.id,
-            url=feed.url,
-            final_url=str(response.url),
+            url=shown,
+            final_url=redact_url(str(response.url)),
             status=status,
             body=body,
             headers={k.lower(): v for k, v in response.headers.items()},

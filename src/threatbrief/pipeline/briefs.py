@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -34,6 +35,7 @@ from ..tag.lexicon import actor_states
 __all__ = [
     "BriefResult",
     "brief_is_archived",
+    "newest_archived",
     "check_partners",
     "partner_assessments",
     "period_items",
@@ -116,6 +118,12 @@ def brief_is_archived(db: sqlite_utils.Database, out: Path) -> bool:
     if recorded is None or not out.is_file():
         return False
     return hashlib.sha256(out.read_bytes()).hexdigest() == recorded
+
+
+def newest_archived(db: sqlite_utils.Database, prefix: Path) -> datetime | None:
+    """The start of the newest period archived for files named `<prefix>…` (a schedule's
+    folder and name), or None if it never wrote one."""
+    return brief_table.newest_archived_start(db, str(prefix))
 
 
 def run_brief(

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
+from .._net import redact_url
 from ..config import Config
 from ..errors import FetchError, ParseError, ThreatbriefError, UsageError
 from ..ingest.fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
@@ -200,6 +201,26 @@ async def _store_parsed(
     )
 
 
+def _credentials(feed: Feed, environ: Mapping[str, str]) -> dict[str, str]:
+    """The feed's headers_env, each header with the value of its environment variable.
+
+    Raises:
+        FetchError: a variable is unset or empty.
+    """
+    headers = {}
+    for header, env in feed.headers_env:
+        value = environ.get(env, "")
+        if not value:
+            raise FetchError(
+                f"the environment variable {env} (headers_env {header} of feed '{feed.id}') "
+                "is not set; export it before fetching",
+                feed_id=feed.id,
+                url=redact_url(feed.url),
+            )
+        headers[header] = value
+    return headers
+
+
 async def _run_one(run: _Run, clients: ClientSet, feed: Feed) -> FeedOutcome:
     db, started_at, t0 = run.db, run.clock(), time.monotonic()
     # Marked before the fetch, so that a fetch whose outcome cannot be recorded (the store
@@ -208,8 +229,11 @@ async def _run_one(run: _Run, clients: ClientSet, feed: Feed) -> FeedOutcome:
         feed_table.mark_attempt(db, feed.id, started_at)
     state = feed_table.feed_state(db, feed.id)
     try:
+        credentials = _credentials(feed, os.environ)
         async with run.gate.slot(feed.url):
-            result = await fetch_feed(clients.client_for(feed), feed, state, run.config.limits)
+            result = await fetch_feed(
+                clients.client_for(feed), feed, state, run.config.limits, credentials
+            )
     except FetchError as exc:
         duration = time.monotonic() - t0
         with transaction(db):

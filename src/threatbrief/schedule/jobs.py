@@ -18,7 +18,7 @@ import sqlite_utils
 
 from ..config import load_config
 from ..models import Period, utc_now
-from ..pipeline.briefs import brief_is_archived, run_brief
+from ..pipeline.briefs import brief_is_archived, newest_archived, run_brief
 from ..pipeline.digests import digest_settings, run_digests
 from ..pipeline.ingest import run_fetch
 from ..store.db import open_db
@@ -87,25 +87,30 @@ CATCH_UP_PERIODS = 12
 
 
 def job_brief(config_path: str, db_path: str, name: str) -> JobReport:
-    """Scheduled brief: the previous month or week, written once into its folder. Periods
-    missed while the scheduler was down are written too (up to CATCH_UP_PERIODS back), and a
-    file that is missing, truncated or changed since the archive recorded it is rewritten."""
+    """Scheduled brief: the previous month or week, written once into its folder.
+
+    Periods missed while the scheduler was down (those after the newest one it archived, up
+    to CATCH_UP_PERIODS) are written too, and a file that is missing, truncated or changed
+    since the archive recorded it is written again. A schedule that never wrote a brief
+    starts with the latest period only.
+    """
     config = load_config(config_path)
     spec = next(b for b in config.schedules.briefs if b.name == name)
-    weekly = spec.period == "previous-week"
-    period = Period.previous_week(utc_now()) if weekly else Period.previous_month(utc_now())
+    previous = Period.previous_week if spec.period == "previous-week" else Period.previous_month
+    period = previous(utc_now())
     folder = Path(spec.folder)
     folder.mkdir(parents=True, exist_ok=True)
     wrote = []
     with _job_db(db_path) as db:
+        since = newest_archived(db, folder / f"{spec.name}-")
         for _ in range(CATCH_UP_PERIODS):
             out = folder / f"{spec.name}-{period.start:%Y-%m-%d}.{spec.fmt}"
-            if brief_is_archived(db, out):
-                break
-            result = run_brief(config, db, period, list(spec.partners), out, spec.fmt)
-            wrote.append(f"{result.path} items={result.items}")
-            previous = Period.previous_week if weekly else Period.previous_month
+            if not brief_is_archived(db, out):
+                result = run_brief(config, db, period, list(spec.partners), out, spec.fmt)
+                wrote.append(f"{result.path} items={result.items}")
             period = previous(period.start)
+            if since is None or period.start <= since:
+                break
     if not wrote:
         return JobReport(True, "up to date")
     return JobReport(True, "wrote " + "; ".join(wrote))

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from ._sql import table, ts
 
-__all__ = ["archived_sha256", "record_brief"]
+__all__ = ["archived_sha256", "newest_archived_start", "record_brief"]
 
 
 def record_brief(
@@ -50,3 +50,12 @@ def archived_sha256(db: sqlite_utils.Database, path: str) -> str | None:
         "select sha256 from briefs where path = ? order by id desc limit 1", [path]
     ).fetchone()
     return str(row[0]) if row else None
+
+
+def newest_archived_start(db: sqlite_utils.Database, path_prefix: str) -> datetime | None:
+    """The start of the newest period archived under paths that begin with `path_prefix`."""
+    row = db.execute(
+        "select max(period_start) from briefs where substr(path, 1, ?) = ?",
+        [len(path_prefix), path_prefix],
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .._net import redact_url
 from ..models import Feed, FeedState, FetchResult
 from ._sql import table, ts
 
@@ -38,12 +39,12 @@ def feed_state(db: sqlite_utils.Database, feed_id: str) -> FeedState:
 
 
 def sync_feeds(db: sqlite_utils.Database, feeds: Iterable[Feed]) -> None:
-    """Make sure every configured feed has a row (and its current URL)."""
+    """Make sure every configured feed has a row (and its current URL, credentials hidden)."""
     for feed in feeds:
         db.execute(
             "insert into feeds (id, url, consecutive_failures) values (?, ?, 0) "
             "on conflict(id) do update set url = excluded.url",
-            [feed.id, feed.url],
+            [feed.id, redact_url(feed.url)],
         )
 
 
@@ -60,7 +61,7 @@ def save_body(
         {
             "feed_id": result.feed_id,
             "fetched_at": ts(now),
-            "final_url": result.final_url,
+            "final_url": redact_url(result.final_url),
             "content_type": result.headers.get("content-type", ""),
             "sha256": body_hash,
             "body": result.body,
