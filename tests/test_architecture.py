@@ -113,7 +113,9 @@ def _layer_problem(source: str, target: str) -> str | None:
     if layer == "ground":
         return "the ground floor imports nothing of ours (models may import errors and vocab)"
     if layer == "config":
-        return None if target_layer == "ground" else "config imports only the ground floor"
+        if target_layer == "ground" or target_top == "config":
+            return None
+        return "config imports only the ground floor and itself"
     if layer == "stage":
         if target_top == top or target in STAGE_EXCEPTIONS.get(top, set()):
             return None
