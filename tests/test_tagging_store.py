@@ -317,3 +317,79 @@ def test_a_bad_label_stored_before_the_check_can_still_be_removed(
         pipeline.correct_tag(db, ids["1"], "sector", bad, "remove", now=now)
     pipeline.correct_tag(db, ids["2"], "sector", bad, "remove", "cleanup", now=now)
     assert bad not in effective_labels(tag_table.item_tags(db, ids["2"]))["sector"]
+
+
+def _strict(text: str) -> Any:
+    """JSON as RFC 8259 has it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+_GOOD = json.dumps({"id": "before", "title": "APT28 phishing"}).encode()
+_ONE_MB = "Background. " * 83_000 + "Lazarus hackers stole crypto."
+# (input line as bytes, id echoed, error it gives or None, actors found)
+CLASSIFY_LINES = [
+    (b'{"id": "s", "title": "APT28 \\ud800"}', None, "lone surrogate", None),
+    (b'{"id": "b", "title": "APT28 \xff phishing"}', None, "not UTF-8: byte 0xff", None),
+    (b'{"id": "c", "title": "APT28 \xed\xa0\x80"}', None, "not UTF-8: byte 0xed", None),
+    (b'{"id": NaN, "title": "APT28 phishing"}', "NaN", None, ["APT28"]),
+    (b'{"id": -Infinity, "title": "APT28"}', "-Infinity", None, ["APT28"]),
+    (b'{"id": 1e999, "title": "APT28"}', "1e999", None, ["APT28"]),
+    (b'{"id": [1, NaN], "title": 7}', [1, "NaN"], "'title' is not a string", None),
+    (b'{"id": "e", "title": "", "summary": "", "content": ""}', "e", None, []),
+    (json.dumps({"id": "m", "summary": _ONE_MB}).encode(), "m", None, ["Lazarus Group"]),
+    (b'{"id": "r",\r "title": "APT28"}', "r", None, ["APT28"]),
+    (
+        b'{"id": "u", "title": "\\u202eAPT28\\u0007 and Laz\\u200darus"}',
+        "u",
+        None,
+        ["APT28", "Lazarus Group"],
+    ),
+    ('{"id": "l", "title": "APT28\u2028phishing"}'.encode(), "l", None, ["APT28"]),
+    (b'{"id": "x", "title": "raw \x1b control"}', None, "invalid JSON", None),
+    (b"\xef\xbb\xbf" + _GOOD, None, "invalid JSON", None),  # a BOM is only skipped on line 1
+    (b'{"id": "t", "title": "' + b"a" * 2_000_001 + b'"}', None, "line longer than", None),
+]
+
+
+@pytest.mark.parametrize(
+    "line,item_id,error,actors",
+    CLASSIFY_LINES,
+    ids=[
+        "escaped-lone-surrogate",
+        "byte-ff",
+        "encoded-surrogate",
+        "nan-id",
+        "minus-infinity-id",
+        "overflowing-id",
+        "nested-nan-id-and-bad-title",
+        "empty-fields",
+        "one-megabyte-text",
+        "carriage-return-inside",
+        "bidi-and-controls-escaped",
+        "raw-line-separator",
+        "raw-escape-byte",
+        "bom-mid-stream",
+        "over-long-line",
+    ],
+)
+def test_classify_gives_one_strict_json_line_for_every_input_line(
+    line: bytes, item_id: Any, error: str | None, actors: list[str] | None
+) -> None:
+    stream = b"\n".join([_GOOD, line, _GOOD]) + b"\n"
+    result = CliRunner().invoke(cli, ["classify"], input=stream)
+    assert result.exit_code == 0, result.output
+    out = [_strict(text) for text in result.stdout.splitlines()]
+    assert len(out) == 3 and out[0]["actors"] == out[2]["actors"] == ["APT28"]
+    got = out[1]
+    if error is None:
+        assert "error" not in got and got["id"] == item_id and got["actors"] == actors
+        text = json.loads(line.decode("utf-8"))
+        for e in got["evidence"]:
+            source = text.get(e["field"])
+            assert source[e["start"] : e["end"]] == e["text"]
+    else:
+        assert got["id"] == item_id and got["line"] == 2 and error in got["error"]

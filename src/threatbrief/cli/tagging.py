@@ -26,9 +26,9 @@ __all__ = ["classify", "explain", "lexicon", "retag", "tag"]
     "-i",
     "--input",
     "source",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     default="-",
-    help="JSON Lines input (default stdin).",
+    help="JSON Lines input, UTF-8 (default stdin).",
 )
 @click.option(
     "-o",
