@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import yaml
 from threatbrief.models import Tagging
 from threatbrief.tag import Tagger
 from threatbrief.tag.lexicon import PACKAGED, fold, load_lexicon
+from threatbrief.tag.normalise import normalise
+from threatbrief.textsafe import INVISIBLE
 
 TAGGER = Tagger(load_lexicon())
 
@@ -270,6 +273,15 @@ def test_invisible_and_lookalike_characters_do_not_hide_a_group(
     assert title[found.start : found.end] == found.text  # offsets into the original text
     for e in result.evidence:
         assert title[e.start : e.end] == e.text
+
+
+def test_every_invisible_character_is_removed_inside_a_word() -> None:
+    invisible = re.compile(f"[{INVISIBLE}]")
+    chars = [chr(cp) for cp in range(0x110000) if invisible.match(chr(cp))]
+    assert len(chars) > 4_000
+    for char in chars:
+        for text in (f"Laz{char}arus", f"北朝鮮{char}の", f"Laz{char}arus\n"):
+            assert normalise(text).text == text.replace(char, ""), hex(ord(char))
 
 
 def test_normalised_offsets_map_back_past_what_was_removed() -> None:
