@@ -332,3 +332,77 @@ def test_single_actor_set_brief_has_one_section() -> None:
     ctx = build_brief([item], [], OCTOBER, ["EE", "JP"], "Desk", NOW)
     assert [s.name for s in ctx.sections] == ["Russia"]
     assert ctx.key_judgements[0].startswith("Russia was the most reported actor set, with 1 ")
+
+
+def _tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Every start tag of an HTML document, with its attributes."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found.append((tag, attrs))
+
+    Collect().feed(html)
+    return found
+
+
+# A link as it may sit in a store written before the parser encoded links: it tries to end
+# the Markdown autolink, add a tracking image and a script, and reverse the text after it.
+HOSTILE_LINKS = [
+    (
+        "https://news.example/a>![x](http://track.example/p.png)<script>alert(1)</script>",
+        "https://news.example/a%3E!%5Bx%5D(http://track.example/p.png)%3Cscript%3Ealert(1)"
+        "%3C/script%3E",
+    ),
+    ("https://news.example/a b<img src=x onerror=alert(2)>", None),
+    ("https://news.example/invoice\u202egpj.exe", "https://news.example/invoice%E2%80%AEgpj.exe"),
+    ("https://news.example/ラザルス", "https://news.example/%E3%83%A9%E3%82%B6%E3%83%AB%E3%82%B9"),
+]
+
+
+@pytest.mark.parametrize(
+    "link,encoded", HOSTILE_LINKS, ids=["autolink-breakout", "space-and-img", "rlo", "iri"]
+)
+def test_every_format_prints_a_stored_hostile_link_as_one_safe_uri(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path, link: str, encoded: str | None
+) -> None:
+    from markdown_it import MarkdownIt
+
+    config, db = loaded
+    db.execute(
+        "update items set url = ? where url = 'https://news.example/lazarus-exchange'", [link]
+    )
+    out: dict[str, str] = {}
+    for fmt in ("md", "txt", "html", "json"):
+        path = tmp_path / f"b.{fmt}"
+        pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], path, fmt, clock=lambda: NOW)
+        out[fmt] = path.read_text()
+    for fmt, text in out.items():
+        assert link not in text and "\u202e" not in text, fmt
+        assert "<script" not in text and "<img" not in text, fmt
+    html = MarkdownIt("commonmark").render(out["md"])  # raw HTML is on in CommonMark
+    tags = _tags(html)
+    assert {t for t, _ in tags} <= {
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "strong",
+        "em",
+        "a",
+    }
+    assert {a for _, attrs in tags for a, _ in attrs} <= {"href"}
+    hrefs = [v for t, attrs in tags for a, v in attrs if t == "a"]
+    assert hrefs and all(h and h.startswith("https://") and h.isascii() for h in hrefs)
+    assert all(not set(' <>"') & set(h or "") for h in hrefs)
+    if encoded:
+        assert f'<a href="{encoded}">' in html
+        assert f"<{encoded}>" in re.sub(r"\s+", "", out["txt"])  # the text brief wraps it
+        assert f'href="{encoded}"' in out["html"]
+        assert encoded in {n["url"] for n in json.loads(out["json"])["footnotes"]}

@@ -8,13 +8,17 @@ from datetime import UTC, datetime
 from email.policy import default
 from pathlib import Path
 
+import pytest
 import sqlite_utils
+from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
 from threatbrief import pipeline
+from threatbrief.cli import cli
 from threatbrief.config import Config
 from threatbrief.digest.message import message_id
+from threatbrief.errors import UsageError
 from threatbrief.models import TLP, Period, Subscriber
 from threatbrief.pipeline import digests as outbox
 
@@ -104,3 +108,64 @@ def test_empty_digest_is_not_written(
         outbox.write_digest(config, db, nobody, MARCH, tmp_path / "out", clock=lambda: NOW) is None
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Analyst\r\nBcc: victim@evil.example",
+        "Analyst\nBcc: victim@evil.example",
+        "Analyst\x1b]8;;https://evil.example\x07",
+        "Analyst\u2028Bcc: victim@evil.example",
+        "Analyst\x85Bcc: victim@evil.example",
+        "\u202eAnalyst",
+    ],
+    ids=["crlf", "lf", "osc-escape", "line-separator", "nel", "rlo"],
+)
+def test_a_subscriber_name_with_a_control_character_is_refused(
+    db: sqlite_utils.Database, name: str
+) -> None:
+    with pytest.raises(UsageError, match="control, line-break or bidi character"):
+        outbox.add_subscriber(db, "a@cert.example", name=name, now=NOW)
+    assert outbox.list_subscribers(db) == []
+
+
+def test_the_cli_refuses_a_forged_bcc_in_a_name(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(tmp_path / "t.db"),
+            "subscribers",
+            "add",
+            "a@cert.example",
+            "--name",
+            "Analyst\r\nBcc: victim@evil.example",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "control, line-break or bidi character" in result.stderr
+
+
+def test_digest_bodies_carry_no_control_from_a_stored_name_or_link(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    config = _load(httpserver, db)
+    # as rows written before names and links were checked may hold them
+    db.execute("update items set url = ? where guid = '1'", ["https://x.example/1\u202egpj.exe"])
+    sub = Subscriber(
+        email="analyst@cert.example",
+        name="Analyst\r\nBcc: victim@evil.example\u202e",
+        actor_sets=("russia",),
+        tlp=TLP.CLEAR,
+    )
+    path = outbox.write_digest(config, db, sub, MARCH, tmp_path / "out", clock=lambda: NOW)
+    assert path is not None
+    msg = _read(path)
+    text = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert not [line for line in text.splitlines() if line.startswith("Bcc:")]
+    assert "for Analyst  Bcc: victim@evil.example  · TLP:CLEAR" in text
+    for body in (text, html):
+        assert "\u202e" not in body
+        assert "https://x.example/1%E2%80%AEgpj.exe" in body

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from threatbrief.errors import ParseError
+from threatbrief.ingest._text import canonical_url
 from threatbrief.ingest.parse import decode_body, parse_feed
 from threatbrief.models import Feed, Item
 
@@ -241,3 +242,59 @@ def test_decode_body_picks_the_right_codec(body: bytes, declared: str, expected:
     text, codec, _ = decode_body(body, declared)
     assert codec == expected
     assert text.lstrip("\ufeff") in ("日本語", "abc")
+
+
+# (raw link, what canonical_url keeps): every kept link is an ASCII URI that no format can
+# misread, and a host no host name could be is refused outright
+LINKS = [
+    (
+        "https://evil.example/a>![x](http://track.example/p.png)<script>alert(1)</script>",
+        "https://evil.example/a%3E!%5Bx%5D(http://track.example/p.png)%3Cscript%3Ealert(1)"
+        "%3C/script%3E",
+    ),
+    ("https://evil.example/a b\"c'd", "https://evil.example/a%20b%22c'd"),
+    (
+        "https://news.example/記事/北朝鮮?q=ラザルス",
+        "https://news.example/%E8%A8%98%E4%BA%8B/%E5%8C%97%E6%9C%9D%E9%AE%AE"
+        "?q=%E3%83%A9%E3%82%B6%E3%83%AB%E3%82%B9",
+    ),
+    ("https://例え.jp/a", "https://xn--r8jz45g.jp/a"),
+    ("https://x.example/invoice\u202egpj.exe", "https://x.example/invoice%E2%80%AEgpj.exe"),
+    ("https://x.example/a%41%zz", "https://x.example/a%41%25zz"),
+    ("https://evil<script>.example/", ""),
+    ("https://a.example`b/", ""),
+]
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    LINKS,
+    ids=[
+        "markdown-breakout",
+        "quotes-and-space",
+        "japanese-path-and-query",
+        "idn-host",
+        "rlo-in-path",
+        "stray-percent",
+        "markup-in-host",
+        "backtick-in-host",
+    ],
+)
+def test_canonical_url_gives_an_ascii_uri_or_nothing(raw: str, expected: str) -> None:
+    assert canonical_url(raw) == expected
+    assert canonical_url(raw).isascii()
+    if expected:
+        assert canonical_url(expected) == expected  # canonical means stable
+
+
+def test_parse_percent_encodes_a_hostile_link_in_a_feed() -> None:
+    link = "https://evil.example/a>![x](http://track.example/p.png)<script>alert(1)</script>"
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+        "<item><guid>1</guid><title>Lazarus strikes</title>"
+        f"<link>{link.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</link>"
+        "</item></channel></rss>"
+    ).encode()
+    (item,) = parse_feed(Feed(id="h", url="https://feeds.example.org/h.xml"), body).items
+    assert item.url.startswith("https://evil.example/a%3E!%5Bx%5D(")
+    assert not set("<> ") & set(item.url)

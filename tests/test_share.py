@@ -834,3 +834,38 @@ def _markings_rest_on_their_sources(bundle: dict[str, Any], clearance: TLP) -> N
                 assert level >= item_level[cited["url"]], (obj["type"], obj["id"], cited["url"])
     (report,) = [o for o in bundle["objects"] if o["type"] == "report"]
     assert official[report["object_marking_refs"][0]] == max(levels)
+
+
+# A Japanese news address: stored as an IRI by an older parser, or fetched now (the parser
+# encodes it); either way the export cites it as a URI that stix2-validator accepts.
+IRI = "https://news.example/ニュース/北朝鮮?q=ラザルス"
+IRI_AS_URI = (
+    "https://news.example/%E3%83%8B%E3%83%A5%E3%83%BC%E3%82%B9/%E5%8C%97%E6%9C%9D%E9%AE%AE"
+    "?q=%E3%83%A9%E3%82%B6%E3%83%AB%E3%82%B9"
+)
+
+
+@pytest.mark.parametrize("stored", ["stored-as-iri", "fetched-now"])
+def test_export_cites_a_japanese_address_as_a_valid_uri(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path, stored: str
+) -> None:
+    link = "https://advisories.example/jp" if stored == "stored-as-iri" else IRI
+    httpserver.expect_request("/jp").respond_with_data(
+        rss(("jp-1", "Lazarus Group steals cryptocurrency from a Japanese exchange", link))
+    )
+    config = local_config({"jp": httpserver.url_for("/jp")})
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    if stored == "stored-as-iri":
+        db.execute("update items set url = ?", [IRI])
+    bundle = _export(config, db, tmp_path, TLP.CLEAR)
+    assert validate_bundle(bundle) == []
+    cited = [
+        ref["url"]
+        for obj in bundle["objects"]
+        for ref in obj.get("external_references", [])
+        if "url" in ref
+    ]
+    assert cited and set(cited) == {IRI_AS_URI}
+    run_export(
+        config, db, MARCH, TLP.CLEAR, tmp_path / "exports" / "v.json", now=NOW, validate=True
+    )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ import yaml
 from threatbrief.models import Tagging
 from threatbrief.tag import Tagger
 from threatbrief.tag.lexicon import PACKAGED, fold, load_lexicon
+from threatbrief.tag.normalise import normalise
+from threatbrief.textsafe import INVISIBLE
 
 TAGGER = Tagger(load_lexicon())
 
@@ -220,6 +223,92 @@ def test_evidence_offsets_point_at_the_matched_text() -> None:
 def test_hostile_text_is_tagged_without_error(text: str) -> None:
     result = tag(text)
     assert isinstance(result.evidence, tuple)
+
+
+# (title, group, the original text its evidence must quote): invisible characters and
+# look-alike letters that once hid a group from the automaton, while a reader still saw it
+HIDDEN = [
+    ("Laza\u200drus hackers steal crypto", "Lazarus Group", "Laza\u200drus"),
+    ("Laz\u200carus hackers steal crypto", "Lazarus Group", "Laz\u200carus"),
+    ("APT\u206028 phishing hits ministries", "APT28", "APT\u206028"),
+    ("Laza\u00adrus hackers steal crypto", "Lazarus Group", "Laza\u00adrus"),
+    ("Phishing by \u061cLaz\u061carus hackers", "Lazarus Group", "Laz\u061carus"),
+    ("APT\u202828 phishing hits ministries", "APT28", "APT\u202828"),
+    (
+        "Report: \U0001d400\U0001d40f\U0001d413\U0001d7d0\U0001d7d6 phishing",
+        "APT28",
+        "\U0001d400\U0001d40f\U0001d413\U0001d7d0\U0001d7d6",
+    ),
+    (
+        "Report: \U0001d40b\U0001d41a\U0001d433\U0001d41a\U0001d42b\U0001d42e\U0001d42c hackers",
+        "Lazarus Group",
+        "\U0001d40b\U0001d41a\U0001d433\U0001d41a\U0001d42b\U0001d42e\U0001d42c",
+    ),
+    ("ﾗｻﾞﾙｽが暗号資産を窃取", "Lazarus Group", "ﾗｻﾞﾙｽ"),
+]
+
+
+@pytest.mark.parametrize(
+    "title,actor,quoted",
+    HIDDEN,
+    ids=[
+        "zero-width-joiner",
+        "zero-width-non-joiner",
+        "word-joiner",
+        "soft-hyphen",
+        "arabic-letter-mark",
+        "line-separator",
+        "math-bold-apt28",
+        "math-bold-lazarus",
+        "half-width-katakana",
+    ],
+)
+def test_invisible_and_lookalike_characters_do_not_hide_a_group(
+    title: str, actor: str, quoted: str
+) -> None:
+    result = TAGGER.tag([("title", title)])
+    assert actor in result.actors
+    (found,) = [e for e in result.evidence if e.kind == "actor"]
+    assert found.text == quoted
+    assert title[found.start : found.end] == found.text  # offsets into the original text
+    for e in result.evidence:
+        assert title[e.start : e.end] == e.text
+
+
+def test_every_invisible_character_is_removed_inside_a_word() -> None:
+    invisible = re.compile(f"[{INVISIBLE}]")
+    chars = [chr(cp) for cp in range(0x110000) if invisible.match(chr(cp))]
+    assert len(chars) > 4_000
+    for char in chars:
+        for text in (f"Laz{char}arus", f"北朝鮮{char}の", f"Laz{char}arus\n"):
+            assert normalise(text).text == text.replace(char, ""), hex(ord(char))
+
+
+def test_normalised_offsets_map_back_past_what_was_removed() -> None:
+    summary = (
+        "Ｔｈｅ\u200b ｇｒｏｕｐ APT\u200d28 targeted ｇｏｖｅｒｎｍｅｎｔ networks in Estonia."
+    )
+    result = TAGGER.tag([("summary", summary)])
+    assert result.actors == ("APT28",) and result.targets == ("EE",)
+    spans = {(e.kind, e.text): (e.start, e.end) for e in result.evidence}
+    start = summary.index("APT")
+    assert spans[("actor", "APT\u200d28")] == (start, start + 6)
+    assert ("sector", "ｇｏｖｅｒｎｍｅｎｔ networks") in spans
+    assert spans[("target", "Estonia")] == (summary.index("Estonia"), summary.index("Estonia") + 7)
+
+
+@pytest.mark.parametrize(
+    "title,quoted",
+    [
+        ("Lazarus\u2028Group stole crypto", "Lazarus\u2028Group"),
+        ("Lazarus\u2028\u2028stole crypto", "Lazarus"),
+        ("Phishing by Lazarus.\u2029Other news", "Lazarus"),
+    ],
+    ids=["between-two-words-of-a-name", "before-a-line-break", "after-a-sentence"],
+)
+def test_a_line_separator_between_words_still_ends_the_word(title: str, quoted: str) -> None:
+    result = tag(title)
+    assert evidence(result, "actor", "Lazarus Group") == [(quoted, "alias")]
 
 
 def _aliases() -> dict[str, set[str]]:

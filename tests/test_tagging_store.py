@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,8 @@ from pytest_httpserver import HTTPServer
 from helpers import local_config, rss
 from threatbrief import pipeline
 from threatbrief.cli import cli
-from threatbrief.models import effective_labels
+from threatbrief.errors import UsageError
+from threatbrief.models import TagOrigin, effective_labels
 from threatbrief.store import tags as tag_table
 from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
@@ -218,3 +220,176 @@ def test_retag_in_worker_processes_matches_retag_in_process(
     db.execute("delete from tags where origin = 'lexicon'")
     assert pipeline.run_retag(db, Tagger.default(), clock=lambda: now, workers=2) == 2
     assert tags() == alone and len(alone) > 3
+
+
+def test_explain_prints_no_terminal_escape_from_the_store(
+    httpserver: HTTPServer, tmp_path: Path, now: datetime
+) -> None:
+    db_path = tmp_path / "t.db"
+    db = open_db(db_path)
+    ids = _ingest(httpserver, db, now)
+    osc = "\x1b]0;owned\x07\x1b[2J"
+    db.execute(
+        "update items set title = ?, url = ? where id = ?",
+        [f"Russian GRU {osc}hackers\r\u202e", f"https://x.example/1{osc}", ids["1"]],
+    )
+    db.execute("update tags set evidence_text = ? where item_id = ?", [f"GRU{osc}", ids["1"]])
+    tag_table.add_analyst_tag(db, ids["1"], "sector", "energy", "add", f"per {osc}note", now)
+    db.close()
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "explain", ids["1"]])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert not any(c in out for c in "\x1b\x07\r\u202e")
+    assert "Russian GRU \\x1b]0;owned\\x07\\x1b[2Jhackers\\x0d\\u202e" in out
+    assert "https://x.example/1\\x1b]0;owned\\x07\\x1b[2J" in out
+    assert "sector=energy: analyst add — per \\x1b]0;owned\\x07\\x1b[2Jnote" in out
+    assert "'GRU\\x1b]0;owned\\x07\\x1b[2J'" in out
+
+
+@pytest.mark.parametrize(
+    "kind,value,hint",
+    [
+        ("sector", "'; drop table tags;--", "use one of government, defence"),
+        ("sector", "Energy", "unknown sector 'Energy'"),
+        ("target", "jp", "use two capital letters"),
+        ("target", "JPN", "is not an ISO 3166 alpha-2 code"),
+        ("target", "'; drop table tags;--", "is not an ISO 3166 alpha-2 code"),
+        ("actor-set", "atlantis", "use one of belarus, china"),
+        ("actor", "'; drop table tags;--", "use a group name or alias of the lexicon"),
+    ],
+    ids=[
+        "sector-injection",
+        "sector-case",
+        "target-lowercase",
+        "target-alpha3",
+        "target-injection",
+        "unknown-actor-set",
+        "actor-injection",
+    ],
+)
+def test_analyst_values_must_be_in_the_vocabulary(
+    httpserver: HTTPServer,
+    db: sqlite_utils.Database,
+    now: datetime,
+    kind: str,
+    value: str,
+    hint: str,
+) -> None:
+    ids = _ingest(httpserver, db, now)
+    with pytest.raises(UsageError, match=re.escape(hint)):
+        pipeline.correct_tag(db, ids["2"], kind, value, "add", now=now)
+    assert not [t for t in tag_table.item_tags(db, ids["2"]) if t.source is TagOrigin.ANALYST]
+
+
+@pytest.mark.parametrize(
+    "kind,value,stored",
+    [
+        ("actor", "lazarus", "Lazarus Group"),
+        ("actor", "APT 28", "APT28"),
+        ("actor", "Fancy Bear", "APT28"),
+        ("actor-set", "north-korea", "north-korea"),
+        ("target", "JP", "JP"),
+        ("sector", "transport", "transport"),
+    ],
+    ids=["alias-lowercase", "spelling-variant", "alias", "actor-set", "target", "sector"],
+)
+def test_analyst_values_are_stored_in_canonical_form(
+    httpserver: HTTPServer,
+    db: sqlite_utils.Database,
+    now: datetime,
+    kind: str,
+    value: str,
+    stored: str,
+) -> None:
+    ids = _ingest(httpserver, db, now)
+    pipeline.correct_tag(db, ids["2"], kind, value, "add", "checked", now=now)
+    labels = effective_labels(tag_table.item_tags(db, ids["2"]))
+    assert stored in labels[kind.replace("-", "_")]
+
+
+def test_a_bad_label_stored_before_the_check_can_still_be_removed(
+    httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime
+) -> None:
+    ids = _ingest(httpserver, db, now)
+    bad = "'; drop table tags;--"
+    tag_table.add_analyst_tag(db, ids["2"], "sector", bad, "add", "", now)
+    with pytest.raises(UsageError):
+        pipeline.correct_tag(db, ids["1"], "sector", bad, "remove", now=now)
+    pipeline.correct_tag(db, ids["2"], "sector", bad, "remove", "cleanup", now=now)
+    assert bad not in effective_labels(tag_table.item_tags(db, ids["2"]))["sector"]
+
+
+def _strict(text: str) -> Any:
+    """JSON as RFC 8259 has it: NaN and Infinity are not JSON."""
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+_GOOD = json.dumps({"id": "before", "title": "APT28 phishing"}).encode()
+_ONE_MB = "Background. " * 83_000 + "Lazarus hackers stole crypto."
+# (input line as bytes, id echoed, error it gives or None, actors found)
+CLASSIFY_LINES = [
+    (b'{"id": "s", "title": "APT28 \\ud800"}', None, "lone surrogate", None),
+    (b'{"id": "b", "title": "APT28 \xff phishing"}', None, "not UTF-8: byte 0xff", None),
+    (b'{"id": "c", "title": "APT28 \xed\xa0\x80"}', None, "not UTF-8: byte 0xed", None),
+    (b'{"id": NaN, "title": "APT28 phishing"}', "NaN", None, ["APT28"]),
+    (b'{"id": -Infinity, "title": "APT28"}', "-Infinity", None, ["APT28"]),
+    (b'{"id": 1e999, "title": "APT28"}', "1e999", None, ["APT28"]),
+    (b'{"id": [1, NaN], "title": 7}', [1, "NaN"], "'title' is not a string", None),
+    (b'{"id": "e", "title": "", "summary": "", "content": ""}', "e", None, []),
+    (json.dumps({"id": "m", "summary": _ONE_MB}).encode(), "m", None, ["Lazarus Group"]),
+    (b'{"id": "r",\r "title": "APT28"}', "r", None, ["APT28"]),
+    (
+        b'{"id": "u", "title": "\\u202eAPT28\\u0007 and Laz\\u200darus"}',
+        "u",
+        None,
+        ["APT28", "Lazarus Group"],
+    ),
+    ('{"id": "l", "title": "APT28\u2028phishing"}'.encode(), "l", None, ["APT28"]),
+    (b'{"id": "x", "title": "raw \x1b control"}', None, "invalid JSON", None),
+    (b"\xef\xbb\xbf" + _GOOD, None, "invalid JSON", None),  # a BOM is only skipped on line 1
+    (b'{"id": "t", "title": "' + b"a" * 2_000_001 + b'"}', None, "line longer than", None),
+]
+
+
+@pytest.mark.parametrize(
+    "line,item_id,error,actors",
+    CLASSIFY_LINES,
+    ids=[
+        "escaped-lone-surrogate",
+        "byte-ff",
+        "encoded-surrogate",
+        "nan-id",
+        "minus-infinity-id",
+        "overflowing-id",
+        "nested-nan-id-and-bad-title",
+        "empty-fields",
+        "one-megabyte-text",
+        "carriage-return-inside",
+        "bidi-and-controls-escaped",
+        "raw-line-separator",
+        "raw-escape-byte",
+        "bom-mid-stream",
+        "over-long-line",
+    ],
+)
+def test_classify_gives_one_strict_json_line_for_every_input_line(
+    line: bytes, item_id: Any, error: str | None, actors: list[str] | None
+) -> None:
+    stream = b"\n".join([_GOOD, line, _GOOD]) + b"\n"
+    result = CliRunner().invoke(cli, ["classify"], input=stream)
+    assert result.exit_code == 0, result.output
+    out = [_strict(text) for text in result.stdout.splitlines()]
+    assert len(out) == 3 and out[0]["actors"] == out[2]["actors"] == ["APT28"]
+    got = out[1]
+    if error is None:
+        assert "error" not in got and got["id"] == item_id and got["actors"] == actors
+        text = json.loads(line.decode("utf-8"))
+        for e in got["evidence"]:
+            source = text.get(e["field"])
+            assert source[e["start"] : e["end"]] == e["text"]
+    else:
+        assert got["id"] == item_id and got["line"] == 2 and error in got["error"]

@@ -4,8 +4,9 @@
 Context in, text or bytes out; no file I/O. Templates come from one Jinja2 loader: a user's
 override folder first, then the packaged templates, and `default:NAME` always names the packaged
 one, so a partner template can `{% extends "default:brief.html" %}`. Autoescape is on for HTML,
-`StrictUndefined` everywhere; Markdown escapes untrusted text with the `md` filter. PDF goes
-through WeasyPrint with a URL fetcher that fetches nothing.
+`StrictUndefined` everywhere; Markdown escapes untrusted text with the `md` filter, every format
+prints links through the `url` filter (an ASCII URI, see `textsafe.safe_url`) and names through
+`oneline`. PDF goes through WeasyPrint with a URL fetcher that fetches nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from markupsafe import Markup
 from .brief.context import BriefContext
 from .digest.build import DigestContext
 from .errors import UsageError
+from .textsafe import oneline, safe_url
 
 __all__ = ["FORMATS", "render_brief", "render_digest"]
 
@@ -44,7 +46,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 def _md(value: object) -> str:
     """Escape text for Markdown so that feed text can never become markup or a link."""
-    text = re.sub(r"\s+", " ", str(value))
+    text = re.sub(r"\s+", " ", oneline(str(value)))
     return _MD_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;")
 
 
@@ -66,6 +68,8 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md
+    env.filters["url"] = safe_url
+    env.filters["oneline"] = oneline
     env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
     env.filters["wrap"] = lambda text, width=88, indent="": _wrap(str(text), width, indent)
@@ -85,6 +89,8 @@ def _plain(value: Any) -> Any:
             for f in dataclasses.fields(value)
             if f.metadata.get("brief", True)
         }
+        if isinstance(out.get("url"), str):
+            out["url"] = safe_url(out["url"])
         for prop in ("corroboration", "language"):
             if hasattr(value, prop):
                 out[prop] = getattr(value, prop)

@@ -14,6 +14,7 @@ from .. import pipeline
 from ..models import StoredTag, TagOrigin, utc_now
 from ..tag.classify import classify_stream
 from ..tag.lexicon_import import import_actors
+from ..textsafe import printable
 from ..vocab import TAG_KINDS
 from ._common import State, handles_errors, stdout
 
@@ -25,9 +26,9 @@ __all__ = ["classify", "explain", "lexicon", "retag", "tag"]
     "-i",
     "--input",
     "source",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     default="-",
-    help="JSON Lines input (default stdin).",
+    help="JSON Lines input, UTF-8 (default stdin).",
 )
 @click.option(
     "-o",
@@ -67,15 +68,20 @@ def explain(state: State, item_id: str) -> None:
     """
     with state.db() as db:
         found = pipeline.explain_item(db, item_id)
+    # everything below comes from feeds, partners or analysts: no terminal escape, carriage
+    # return or bidi control is printed as it is
     item = found.item
-    stdout.print(Text(item["title"] or "", style="bold"))
-    click.echo(f"{item['url']}  ({item['feed_id']}, {item['published_at'] or 'date unknown'})")
+    stdout.print(Text(printable(item["title"] or ""), style="bold"))
+    click.echo(
+        printable(f"{item['url']}  ({item['feed_id']}, {item['published_at'] or 'date unknown'})")
+    )
     for kind in TAG_KINDS:
-        click.echo(f"{kind.replace('_', ' ')}s: {', '.join(found.labels.get(kind, [])) or '—'}")
+        labels = ", ".join(found.labels.get(kind, [])) or "—"
+        click.echo(printable(f"{kind.replace('_', ' ')}s: {labels}"))
     if not found.tags:
         click.echo("No tags: nothing in the text attributes or targets anything.")
     for t in found.tags:
-        click.echo(f"  {t.kind}={t.value}: {_reason(t)}")
+        click.echo(printable(f"  {t.kind}={t.value}: {_reason(t)}"))
 
 
 def _reason(t: StoredTag) -> str:
@@ -117,7 +123,9 @@ def tag() -> None:
 
 def _correct(state: State, action: str, item_id: str, kind: str, value: str, note: str) -> None:
     with state.db() as db:
-        pipeline.correct_tag(db, item_id, kind, value, action, note, now=utc_now())
+        pipeline.correct_tag(
+            db, item_id, kind, value, action, note, now=utc_now(), lexicon=state.tagger().lexicon
+        )
     click.echo(f"{item_id}: analyst {action} {kind} {value}")
 
 

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import nh3
 
+from ..textsafe import ascii_host, percent_encode
+
 __all__ = ["canonical_url", "clean_text", "parse_date", "strip_html"]
 
 TITLE_LIMIT = 500
@@ -103,8 +105,11 @@ def canonical_url(url: str, base: str = "") -> str:
     """The canonical http(s) form of `url`, or "" if it is not a safe web address.
 
     Tabs and newlines are removed first (browsers do, so `java\\tscript:` is `javascript:`);
-    the scheme must then be http or https. Scheme and host are lowercased, default ports,
-    fragments and tracking parameters (utm_*, fbclid, ...) dropped.
+    the scheme must then be http or https. Scheme and host are lowercased (a non-ASCII host
+    put in IDNA form; a host with characters no host name has is refused), default ports,
+    fragments and tracking parameters (utm_*, fbclid, ...) dropped, and the path
+    percent-encoded, so the result is an ASCII URI: `<`, `>`, spaces, quotes and bidi controls
+    cannot break out of a Markdown link, and an IRI passes STIX validation.
     """
     text = re.sub(r"[\t\n\r]", "", url or "").strip()
     if not text:
@@ -120,6 +125,9 @@ def canonical_url(url: str, base: str = "") -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not host or parts.username or parts.password:
         return ""
+    host = ascii_host(host)
+    if not host:
+        return ""
     netloc = host if ":" not in host else f"[{host}]"
     if port and not (scheme == "http" and port == 80 or scheme == "https" and port == 443):
         netloc += f":{port}"
@@ -130,7 +138,7 @@ def canonical_url(url: str, base: str = "") -> str:
             if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
         ]
     )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+    return urlunsplit((scheme, netloc, percent_encode(parts.path) or "/", query, ""))
 
 
 # Zone abbreviations that Japanese, Estonian and European feeds use and that the standard

@@ -37,6 +37,7 @@ from ..store import items as item_table
 from ..store import outbox as outbox_table
 from ..store.db import exclusive, transaction
 from ..tag.lexicon import actor_states
+from ..textsafe import has_controls
 from ..vocab import SECTORS
 from .briefs import period_items
 
@@ -186,9 +187,14 @@ def add_subscriber(
     """Validate and store a subscriber (add, or update an existing one).
 
     Raises:
-        UsageError: invalid address, cadence, TLP, actor set, sector or partner code.
+        UsageError: invalid address, name, cadence, TLP, actor set, sector or partner code.
     """
     address = normalized_address(email)
+    if has_controls(name):
+        raise UsageError(
+            f"the name {name!r} contains a control, line-break or bidi character; "
+            "give the name on one line, as it should appear in the digest"
+        )
     existing = {sub.email: sub for sub in outbox_table.subscribers(db, address)}
     if update and address not in existing:
         raise UsageError(f"no subscriber {address}")

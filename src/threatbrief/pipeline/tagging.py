@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -19,11 +20,14 @@ from typing import Any
 
 import sqlite_utils
 
+from ..errors import UsageError
 from ..models import Clock, Evidence, StoredTag, effective_labels, utc_now
 from ..store import items as item_table
 from ..store import tags as tag_table
 from ..store.db import transaction
 from ..tag import Tagger
+from ..tag.lexicon import Lexicon, fold
+from ..vocab import SECTORS
 from ._workers import orphan_proof_pool
 
 __all__ = [
@@ -145,12 +149,53 @@ def correct_tag(
     note: str = "",
     *,
     now: datetime,
+    lexicon: Lexicon | None = None,
 ) -> None:
     """Record an analyst's correction (`add` or `remove` one label); it wins over the lexicon
     and survives re-tagging. `kind` may be spelt `actor-set` or `actor_set`.
 
+    The value must be one the vocabulary knows: a sector of `vocab.SECTORS`, an ISO 3166
+    alpha-2 target, an actor set or a group of `lexicon` (the packaged one by default; an
+    alias is stored as the group's canonical name). A label the item has can always be
+    removed, so a bad value stored before this check can still be taken off.
+
     Raises:
-        UsageError: unknown item, kind or action.
+        UsageError: unknown item, kind, action or value.
     """
+    kind = kind.replace("-", "_")
+    try:
+        value = _known_value(kind, value, lexicon or Tagger.default().lexicon)
+    except UsageError:
+        labels = effective_labels(tag_table.item_tags(db, item_id)).get(kind, [])
+        if action != "remove" or value not in labels:
+            raise
     with transaction(db):
-        tag_table.add_analyst_tag(db, item_id, kind.replace("-", "_"), value, action, note, now)
+        tag_table.add_analyst_tag(db, item_id, kind, value, action, note, now)
+
+
+def _known_value(kind: str, value: str, lexicon: Lexicon) -> str:
+    """`value` as stored for `kind` (an actor's canonical name for an alias).
+
+    Raises:
+        UsageError: a value the vocabulary does not know, with what to use instead.
+    """
+    if kind == "sector" and value not in SECTORS:
+        raise UsageError(f"unknown sector {value!r}; use one of {', '.join(SECTORS)}")
+    if kind == "target" and not re.fullmatch(r"[A-Z]{2}", value):
+        raise UsageError(
+            f"target {value!r} is not an ISO 3166 alpha-2 code; use two capital letters, "
+            "e.g. EE or JP"
+        )
+    if kind == "actor_set" and value not in lexicon.actor_sets():
+        raise UsageError(
+            f"unknown actor set {value!r}; use one of {', '.join(sorted(lexicon.actor_sets()))}"
+        )
+    if kind == "actor":
+        name = lexicon.actor_names().get(fold(value.strip()))
+        if name is None:
+            raise UsageError(
+                f"unknown group {value!r}; use a group name or alias of the lexicon "
+                "(add new groups with `threatbrief lexicon import` or actors.local.yaml)"
+            )
+        return name
+    return value

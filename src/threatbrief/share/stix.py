@@ -21,6 +21,7 @@ import stix2
 
 from ..brief.context import BriefContext
 from ..models import TLP, Actor, BriefItem
+from ..textsafe import safe_url
 from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES
 from .markings import marking_id, markings_for
 
@@ -119,11 +120,14 @@ def _by_date(item: BriefItem) -> tuple[str, str]:
 
 
 def _reference(item: BriefItem) -> stix2.ExternalReference:
+    """The item as a cited source. STIX wants a URI, so an address stored as an IRI (a
+    Japanese path, from before the parser encoded paths) is percent-encoded here."""
     date = f", {item.published_at:%Y-%m-%d}" if item.published_at else ""
+    url = safe_url(item.url)
     return stix2.ExternalReference(
         source_name=item.publisher or item.feed_id,
         description=f"{item.title}{date}"[:1000],
-        url=item.url,
+        **({"url": url} if url else {}),
     )
 
 

@@ -69,6 +69,19 @@ class Lexicon:
         local overrides this lexicon was loaded with."""
         return {actor.name: actor.state for actor in self.actors.values()}
 
+    def actor_sets(self) -> set[str]:
+        """Every actor set: the states of states.yaml and those the groups are assigned to."""
+        return (set(self.states) | {actor.state for actor in self.actors.values()}) - {""}
+
+    def actor_names(self) -> dict[str, str]:
+        """Folded canonical name, alias or spelling variant ("apt 28") → canonical name."""
+        names: dict[str, str] = {}
+        for actor in self.actors.values():
+            for alias in (actor.name, *actor.aliases):
+                for variant in _variants(alias):
+                    names.setdefault(fold(variant), actor.name)
+        return names
+
     def compile(self) -> None:
         kind = ahocorasick_rs.MatchKind.LeftmostLongest
         self.automaton = ahocorasick_rs.AhoCorasick(self.patterns, matchkind=kind)

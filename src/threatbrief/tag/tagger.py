@@ -24,6 +24,7 @@ from typing import Any
 
 from ..models import Evidence, Tagging
 from .lexicon import LOCAL_FILE, Lexicon, Term, fold, load_lexicon
+from .normalise import Normalised, normalise
 
 __all__ = ["Tagger"]
 
@@ -102,11 +103,24 @@ class _Hit:
 
 @dataclass
 class _Field:
+    """One field as the rules see it: `text` is the normalised text (`low` its folded form),
+    and every offset the rules use is into it; `span()` maps one back to `original`."""
+
     name: str
-    text: str
+    original: str
+    normal: Normalised
     low: str
     hits: list[_Hit] = field(default_factory=list)
     marks: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.normal.text
+
+    def quote(self, start: int, end: int) -> tuple[str, int, int]:
+        """The original text behind `text[start:end]`, with its offsets in the original."""
+        s, e = self.normal.span(start, end)
+        return self.original[s:e], s, e
 
     @cached_property
     def _bounds(self) -> tuple[list[int], list[int]]:
@@ -202,7 +216,8 @@ class Tagger:
 
     # ----------------------------------------------------------------- matching
     def _scan(self, name: str, text: str) -> _Field:
-        f = _Field(name, text, fold(text))
+        normal = normalise(text)
+        f = _Field(name, text, normal, fold(normal.text))
         lex = self.lexicon
         for index, start, end in _matches(f.low, lex.automaton, lex.latin):
             for term in lex.terms[index]:
@@ -353,7 +368,8 @@ class Tagger:
             if key in seen:
                 return
             seen.add(key)
-            evidence.append(Evidence(kind, label, f.text[s:e], f.name, s, e, rule, conf))
+            quoted, start, end = f.quote(s, e)
+            evidence.append(Evidence(kind, label, quoted, f.name, start, end, rule, conf))
 
         lex = self.lexicon
         for name, text in fields:
