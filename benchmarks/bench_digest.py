@@ -80,7 +80,7 @@ def fill(db_path: Path, items: int, subscribers: int) -> None:
             tags,
         )
         for n in range(subscribers):
-            outbox.add_subscriber(
+            subscribers.add_subscriber(
                 db,
                 f"user{n}@partner.example",
                 actor_sets=rng.sample(SETS, rng.randint(1, 2)),

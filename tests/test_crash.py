@@ -31,7 +31,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from helpers import Sink
-from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 from threatbrief.store.db import open_db
 
 KILLS_PER_SERIES = 10
@@ -182,7 +182,7 @@ def test_kill_9_during_fetch_and_digest(
     handle = open_db(db)
     sets = ["russia", "north-korea", "china", "iran"]
     for n in range(SUBSCRIBERS):
-        outbox.add_subscriber(
+        subscribers.add_subscriber(
             handle,
             f"user{n}@partner.example",
             actor_sets=[sets[n % 4]],

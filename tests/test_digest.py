@@ -21,6 +21,7 @@ from threatbrief.digest.message import message_id
 from threatbrief.errors import UsageError
 from threatbrief.models import TLP, Period, Subscriber
 from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 
 NOW = datetime(2025, 3, 10, tzinfo=UTC)
 MARCH = Period(datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 11, tzinfo=UTC))
@@ -126,8 +127,8 @@ def test_a_subscriber_name_with_a_control_character_is_refused(
     db: sqlite_utils.Database, name: str
 ) -> None:
     with pytest.raises(UsageError, match="control, line-break or bidi character"):
-        outbox.add_subscriber(db, "a@cert.example", name=name, now=NOW)
-    assert outbox.list_subscribers(db) == []
+        subscribers.add_subscriber(db, "a@cert.example", name=name, now=NOW)
+    assert subscribers.list_subscribers(db) == []
 
 
 def test_the_cli_refuses_a_forged_bcc_in_a_name(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from threatbrief.config import Config
 from threatbrief.digest.smtp import SmtpSession, SmtpSettings, send_message, smtp_settings
 from threatbrief.errors import DeliveryError, UsageError
 from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 from threatbrief.store import outbox as outbox_table
 from threatbrief.store.db import open_db
 
@@ -48,7 +49,7 @@ def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
         ("kp@cert.example", ["north-korea"]),
         ("cn@cert.example", ["china"]),
     ):
-        outbox.add_subscriber(db, address, actor_sets=sets, now=NOW)
+        subscribers.add_subscriber(db, address, actor_sets=sets, now=NOW)
     return config
 
 
@@ -276,7 +277,7 @@ def test_subscriber_validation(
     db: sqlite_utils.Database, kwargs: dict[str, Any], message: str
 ) -> None:
     with pytest.raises(UsageError, match=message):
-        outbox.add_subscriber(db, now=NOW, **kwargs)
+        subscribers.add_subscriber(db, now=NOW, **kwargs)
 
 
 def test_plain_smtp_only_to_loopback() -> None:

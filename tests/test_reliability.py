@@ -33,6 +33,7 @@ from threatbrief.cli import cli
 from threatbrief.config import load_config
 from threatbrief.models import TLP, Item, Period
 from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 from threatbrief.schedule import jobs
 from threatbrief.schedule.scheduler import _log_job
 from threatbrief.share import markings
@@ -187,7 +188,9 @@ def test_items_stamped_before_a_digest_but_committed_after_reach_the_next_one(
         rss(("1", "GRU hits a ministry", "https://x/1"))
     )
     config = local_config({"f": httpserver.url_for("/f")})
-    outbox.add_subscriber(db, "liaison@cert.example", cadence="daily", now=NOW - timedelta(days=2))
+    subscribers.add_subscriber(
+        db, "liaison@cert.example", cadence="daily", now=NOW - timedelta(days=2)
+    )
     pipeline.run_fetch(config, db, clock=lambda: NOW - timedelta(hours=3))
     first = outbox.run_digests(
         config, db, now=NOW - timedelta(hours=1), send=False, settings=None, outbox=tmp_path
@@ -214,7 +217,7 @@ def _subscribed(tmp_path: Path, httpserver: HTTPServer, port: int) -> tuple[Path
     config = _yaml(tmp_path / "feeds.yaml", {"f": httpserver.url_for("/f")}, smtp_port=port)
     db = tmp_path / "t.db"
     handle = open_db(db)
-    outbox.add_subscriber(handle, "liaison@cert.example", cadence="daily", now=NOW)
+    subscribers.add_subscriber(handle, "liaison@cert.example", cadence="daily", now=NOW)
     pipeline.run_fetch(load_config(config), handle)
     handle.close()
     return config, db
@@ -254,7 +257,7 @@ def test_an_idn_recipient_gets_an_idna_envelope(
     httpserver.expect_request("/f").respond_with_data(rss(("1", "GRU hits a bank", "https://x/1")))
     config = local_config({"f": httpserver.url_for("/f")})
     pipeline.run_fetch(config, db)
-    outbox.add_subscriber(db, "liaison@bücher.example", cadence="daily", now=NOW)
+    subscribers.add_subscriber(db, "liaison@bücher.example", cadence="daily", now=NOW)
     run = outbox.run_digests(
         config,
         db,
@@ -279,14 +282,14 @@ def test_queued_mail_is_checked_against_the_subscriber_when_it_goes(
     pipeline.run_fetch(config, db)
     db.execute("update items set tlp = 'amber'")
     for address in ("gone@cert.example", "down@cert.example", "kept@cert.example"):
-        outbox.add_subscriber(db, address, tlp="amber", cadence="daily", now=NOW)
+        subscribers.add_subscriber(db, address, tlp="amber", cadence="daily", now=NOW)
     unreachable = outbox.SmtpSettings(host="127.0.0.1", port=free_port(), security="none")
     queued = outbox.run_digests(
         config, db, now=NOW, send=True, settings=unreachable, outbox=tmp_path, retries=0
     )
     assert queued.queued == 3 and queued.deferred == 3
     pipeline.remove_subscriber(db, "gone@cert.example")
-    outbox.add_subscriber(db, "down@cert.example", tlp="clear", now=NOW, update=True)
+    subscribers.add_subscriber(db, "down@cert.example", tlp="clear", now=NOW, update=True)
     settings = outbox.SmtpSettings(host="127.0.0.1", port=port, security="none", timeout=5)
     run = outbox.run_digests(config, db, now=NOW, send=True, settings=settings, outbox=tmp_path)
     assert run.sent == 1 and box.recipients == ["kept@cert.example"]
@@ -408,7 +411,7 @@ def test_fetch_retag_digest_and_import_at_once_ten_times(
     )
     db = tmp_path / "t.db"
     handle = open_db(db)
-    outbox.add_subscriber(handle, "liaison@cert.example", cadence="daily", now=NOW)
+    subscribers.add_subscriber(handle, "liaison@cert.example", cadence="daily", now=NOW)
     handle.close()
     started = time.monotonic()
     for r in range(10):

@@ -24,7 +24,7 @@ from helpers import Sink, free_port
 from threatbrief import pipeline
 from threatbrief.config import Config, load_config, parse_config
 from threatbrief.errors import ConfigError, UsageError
-from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 from threatbrief.schedule.scheduler import build_scheduler
 from threatbrief.store.db import open_db, run_lock
 
@@ -138,7 +138,7 @@ def test_threatbrief_run_end_to_end(tmp_path: Path, httpserver: HTTPServer) -> N
     )
     db_path = tmp_path / "t.db"
     db = open_db(db_path)
-    outbox.add_subscriber(
+    subscribers.add_subscriber(
         db, "liaison@cert.example", actor_sets=["russia"], cadence="daily", now=datetime.now(UTC)
     )
     # a first fetch before `run`: the digest catch-up at start then has an item to send

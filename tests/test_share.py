@@ -28,6 +28,7 @@ from threatbrief.config import Config, parse_config
 from threatbrief.errors import ShareError, UsageError
 from threatbrief.models import TLP, Period
 from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 from threatbrief.pipeline.exchange import run_export, run_import, validate_bundle
 from threatbrief.render import render_brief
 from threatbrief.share import markings as _markings
@@ -450,7 +451,7 @@ def test_tlp_gate_in_every_output(
         )
         texts[f"brief.{fmt}"] = out.read_text()
     if clearance is not TLP.RED:
-        outbox.add_subscriber(db, "r@cert.example", tlp=clearance.label, now=NOW)
+        subscribers.add_subscriber(db, "r@cert.example", tlp=clearance.label, now=NOW)
         written = outbox.write_digest(
             shared,
             db,
@@ -662,7 +663,7 @@ def test_a_digest_with_a_partners_amber_tag_says_amber(
     """Case 9: the subject's label is the highest level inside, tags included."""
     db.execute("delete from items where guid != 'CLEAR'")
     _partner_tags_clear_item(db, TLP.AMBER)
-    outbox.add_subscriber(db, "liaison@cert.example", tlp="amber", now=NOW)
+    subscribers.add_subscriber(db, "liaison@cert.example", tlp="amber", now=NOW)
     (sub,) = outbox_table.subscribers(db)
     written = outbox.write_digest(shared, db, sub, MARCH, tmp_path, clock=lambda: NOW)
     assert written is not None
@@ -781,7 +782,7 @@ def test_every_output_carries_the_level_of_what_it_rests_on(
         assert result.tlp == expected_top.label, (fmt, result.tlp)
     emailable = clearance is not TLP.RED
     if emailable:
-        outbox.add_subscriber(db, "r@cert.example", tlp=clearance.label, now=NOW)
+        subscribers.add_subscriber(db, "r@cert.example", tlp=clearance.label, now=NOW)
         (sub,) = outbox_table.subscribers(db, "r@cert.example")
         written = outbox.write_digest(shared, db, sub, MARCH, tmp_path / "o", clock=lambda: NOW)
         assert written is not None

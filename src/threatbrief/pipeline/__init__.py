@@ -8,15 +8,7 @@ cost about a quarter of a second, so only the sharing commands import it.
 """
 
 from .briefs import BriefResult, check_partners, partner_assessments, period_items, run_brief
-from .digests import (
-    DigestRun,
-    add_subscriber,
-    digest_settings,
-    list_subscribers,
-    remove_subscriber,
-    run_digests,
-    write_digest,
-)
+from .digests import DigestRun, digest_settings, run_digests, write_digest
 from .ingest import (
     PARALLEL_PARSE_MIN_FEEDS,
     FeedOutcome,
@@ -25,6 +17,7 @@ from .ingest import (
     run_reparse,
     select_feeds,
 )
+from .subscribers import add_subscriber, list_subscribers, remove_subscriber
 from .tagging import RETAG_BATCH, Explanation, correct_tag, explain_item, run_retag, tag_items
 
 __all__ = [
