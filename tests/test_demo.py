@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from threatbrief.cli import cli
 from threatbrief.pipeline.exchange import validate_bundle
+from threatbrief.textwidth import display_width
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +27,11 @@ def test_demo_writes_every_output_from_the_sample_corpus(tmp_path: Path) -> None
     brief = json.loads((out / "brief-EE-JP.json").read_text())
     assert brief["item_count"] >= 50 and [s["key"] for s in brief["sections"]][:1] == ["china"]
     assert (out / "brief-EE-JP.pdf").read_bytes().startswith(b"%PDF-")
+    # the plain-text brief fits a terminal, Japanese counted two columns a character; the raw
+    # Markdown is readable, with backslashes only where a character would become markup
+    text = (out / "brief-EE-JP.txt").read_text().splitlines()
+    assert max(display_width(line) for line in text) <= 100
+    assert (out / "brief-EE-JP.md").read_text().count("\\") <= 10
 
     (eml,) = (out / "outbox").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=default)
