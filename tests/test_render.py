@@ -100,3 +100,36 @@ def test_a_word_longer_than_the_line_is_cut_rather_than_overflowing() -> None:
 def test_japanese_counts_two_columns() -> None:
     assert display_width("防衛省") == 6 and display_width("RIA") == 3
     assert display_width("ﾗｻﾞﾙｽ") == 5  # half-width katakana take one column each
+
+
+def test_an_html_brief_carries_the_japanese_font_it_needs() -> None:
+    """Japanese renders on a machine with no CJK font: the HTML embeds the packaged font cut
+    to its own characters, as a data URI (it fetches nothing)."""
+    import base64
+    import io
+    import re
+
+    from fontTools.ttLib import TTFont
+
+    from threatbrief.render import _embedded_font
+
+    text = "<p>警察庁は、ミラーフェイスによる攻撃について注意喚起を行った。</p>"
+    rule = _embedded_font(text)
+    data = re.search(r"data:font/woff2;base64,([A-Za-z0-9+/=]+)", rule)
+    assert data is not None and 'font-family: "threatbrief JP"' in rule
+    font = TTFont(io.BytesIO(base64.b64decode(data.group(1))))
+    cmap = font.getBestCmap()
+    wanted = {ord(c) for c in text if ord(c) > 0x2FFF}
+    assert wanted <= set(cmap) and len(cmap) < 100  # these characters, not all 7,000
+    assert _embedded_font("<p>No Japanese here.</p>") == ""
+
+
+def test_a_space_next_to_japanese_is_set_in_the_latin_font_in_the_pdf() -> None:
+    """The font subset has no ASCII space, so a space that Pango set in it printed as a box."""
+    from threatbrief.render import _latin_spaces
+
+    html = '<html><head></head><body><p title="a 日本">日本 の Lazarus が 攻撃</p></body></html>'
+    out = _latin_spaces(html)
+    assert out.count('<span class="latin-space"> </span>') == 4
+    assert 'title="a 日本"' in out  # never inside a tag
+    assert ".latin-space" in out.split("</head>")[0]

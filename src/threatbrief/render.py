@@ -11,8 +11,10 @@ prints links through the `url` filter (an ASCII URI, see `textsafe.safe_url`) an
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import io
 import json
 import logging
 import re
@@ -49,6 +51,7 @@ _MD_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 _MD_LINE_START = re.compile(r"^([#>+=-])")  # a heading, quote, list or rule
 _MD_NUMBERED = re.compile(r"^(\d{1,9})([.)])")  # an ordered list
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+_CJK_ANY = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
 def _md(value: object) -> str:
@@ -132,7 +135,10 @@ def render_brief(ctx: BriefContext, fmt: str, template_dir: Path | None = None) 
     env = _environment(template_dir)
     if fmt == "pdf":
         return _pdf(env, ctx)
-    return env.get_template(f"brief.{fmt}").render(brief=ctx, print_mode=False)
+    body = env.get_template(f"brief.{fmt}").render(brief=ctx, print_mode=False)
+    if fmt == "html":
+        body = body.replace("</head>", _embedded_font(body) + "</head>", 1)
+    return body
 
 
 def render_digest(ctx: DigestContext, template_dir: Path | None = None) -> tuple[str, str]:
@@ -148,6 +154,75 @@ def render_digest(ctx: DigestContext, template_dir: Path | None = None) -> tuple
 # embed it, so Japanese renders on a machine without a CJK font. scripts/build_cjk_font.py.
 CJK_FONT = Path(__file__).parent / "fonts" / "NotoSansCJKjp-subset.woff2"
 _FONT_FACE = '<style>@font-face {{ font-family: "threatbrief JP"; src: url("{}"); }}</style>'
+
+
+# Pango draws a space between two Japanese characters with the Japanese font, and the subset
+# has no ASCII glyphs, so the space printed as a missing-glyph box. In the PDF, such spaces
+# are set in the Latin font instead (WeasyPrint does not honour `unicode-range`).
+_LATIN_SPACE = '<span class="latin-space"> </span>'
+_LATIN_SPACE_CSS = (
+    '<style>.latin-space { font-family: "Noto Serif", "DejaVu Serif", serif; }</style>'
+)
+_CJK_CLASS = "[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
+_CJK_SPACE = re.compile(rf"(?<={_CJK_CLASS}) +| +(?={_CJK_CLASS})")
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _latin_spaces(html: str) -> str:
+    """`html` with each space next to a Japanese character, in text (never inside a tag), set
+    in the Latin font."""
+    parts = _TAG.split(html)
+    for n in range(0, len(parts), 2):  # the odd parts are tags
+        if " " in parts[n] and _CJK.search(parts[n]):
+            parts[n] = _CJK_SPACE.sub(_LATIN_SPACE, parts[n])
+    return "".join(parts).replace("</head>", _LATIN_SPACE_CSS + "</head>", 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _cjk_font_sfnt() -> bytes:
+    """The packaged font, decompressed once per process (brotli takes most of a subset's
+    time)."""
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(CJK_FONT), recalcTimestamp=False)
+    font.flavor = None
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _embedded_font(text: str) -> str:
+    """An @font-face rule carrying, as a data URI, the packaged font cut to the Japanese
+    characters of `text`, so an HTML brief shows Japanese on a machine with no CJK font and
+    fetches nothing; "" when there is none to carry."""
+    wanted = set(_CJK_ANY.findall(text))
+    if not wanted or not CJK_FONT.is_file():
+        return ""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # no new timestamp in the font's header: the same brief gives the same bytes
+    font = TTFont(io.BytesIO(_cjk_font_sfnt()), recalcTimestamp=False)
+    options = subset.Options()
+    options.flavor = "woff2"
+    options.layout_features = ["*"]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text="".join(sorted(wanted)))
+    noisy = logging.getLogger("fontTools")
+    level = noisy.level
+    noisy.setLevel(logging.ERROR)
+    try:
+        subsetter.subset(font)
+        out = io.BytesIO()
+        font.flavor = "woff2"
+        font.save(out)
+    finally:
+        noisy.setLevel(level)
+    data = base64.b64encode(out.getvalue()).decode("ascii")
+    return (
+        '<style>@font-face { font-family: "threatbrief JP"; '
+        f'src: url("data:font/woff2;base64,{data}") format("woff2"); }}</style>'
+    )
 
 
 def cjk_font_available() -> bool:
@@ -202,6 +277,7 @@ def _pdf(env: jinja2.Environment, ctx: BriefContext) -> bytes:
         html = html.replace("<body>", f"<body>{notice}", 1)
     if CJK_FONT.is_file():
         html = html.replace("</head>", _FONT_FACE.format(CJK_FONT.as_uri()) + "</head>", 1)
+        html = _latin_spaces(html)
     document = weasyprint.HTML(string=html, url_fetcher=_only_the_font())
     # WeasyPrint logs one warning per missing glyph and per screen-only CSS property; the one
     # that matters, a missing Japanese font, is said once above and on the PDF's first page.
