@@ -459,3 +459,16 @@ class Subscriber:
     last_digest_end: str | None = None
     last_state: str | None = None
     last_digest_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """Someone who works in the web workspace: an admin, an analyst or a reader, who sees
+    nothing above their TLP clearance."""
+
+    email: str
+    role: str  # a vocab.ROLES value
+    tlp: TLP
+    created_at: str = ""
+    failed_logins: int = 0
+    last_failed_at: str | None = None

@@ -16,6 +16,7 @@ __all__ = [
     "LANGUAGE_NAMES",
     "MAIN_SETS",
     "PARTNER_LANGUAGES",
+    "ROLES",
     "SECTORS",
     "SECTOR_NAMES",
     "SET_NAMES",
@@ -37,6 +38,11 @@ class TagKind(enum.StrEnum):
 
 
 TAG_KINDS: tuple[str, ...] = tuple(k.value for k in TagKind)
+
+# Workspace roles, each with everything the one before it may do: readers read and build
+# briefs; analysts also correct labels and stories; admins also manage feeds, subscribers,
+# partners and users.
+ROLES: tuple[str, ...] = ("reader", "analyst", "admin")
 
 # The fixed sector list of DESIGN.md §4, with the words a sentence uses for each.
 SECTOR_NAMES: dict[str, str] = {

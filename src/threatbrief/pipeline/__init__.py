@@ -19,6 +19,15 @@ from .ingest import (
 )
 from .subscribers import add_subscriber, list_subscribers, remove_subscriber
 from .tagging import RETAG_BATCH, Explanation, correct_tag, explain_item, run_retag, tag_items
+from .users import (
+    LoginResult,
+    add_user,
+    change_password,
+    check_login,
+    list_users,
+    new_password,
+    remove_user,
+)
 
 __all__ = [
     "PARALLEL_PARSE_MIN_FEEDS",
@@ -27,6 +36,13 @@ __all__ = [
     "DigestRun",
     "Explanation",
     "FeedOutcome",
+    "LoginResult",
+    "add_user",
+    "change_password",
+    "check_login",
+    "list_users",
+    "new_password",
+    "remove_user",
     "add_subscriber",
     "check_partners",
     "correct_tag",

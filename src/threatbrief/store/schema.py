@@ -239,3 +239,24 @@ def m006_commit_order(db: sqlite_utils.Database) -> None:
     table(db, "subscribers").add_column("last_digest_seq", int)
     table(db, "outbox").add_column("tlp", str)
     table(db, "feeds").add_column("last_attempt_at", str)
+
+
+@migrations()
+def m009_users(db: sqlite_utils.Database) -> None:
+    """The people who use the web workspace: their role, their TLP clearance and an argon2
+    hash of their password, with the count of failed logins that slows the next attempt."""
+    table(db, "users").create(
+        {
+            "email": str,
+            "role": str,
+            "tlp": str,
+            "password_hash": str,
+            "created_at": str,
+            "updated_at": str,
+            "failed_logins": int,
+            "last_failed_at": str,
+        },
+        pk="email",
+        not_null={"role", "tlp", "password_hash"},
+        defaults={"failed_logins": 0},
+    )
