@@ -144,6 +144,8 @@ def _layer_problem(source: str, target: str) -> str | None:
         return None
     if source == "cli.run" and target == "schedule.scheduler":
         return None  # `threatbrief run` hands the process to the scheduler face
+    if source == "cli.serve" and target == "web":
+        return None  # `threatbrief serve` hands the process to the web face
     return "a face imports pipeline, config, the ground floor and its resources only"
 
 

@@ -15,7 +15,7 @@ import click
 from rich.logging import RichHandler
 
 from .. import __version__
-from . import briefs, ingest, run, share, subscribers, tagging, users
+from . import briefs, ingest, run, serve, share, subscribers, tagging, users
 from ._common import State, stderr
 
 __all__ = ["cli"]
@@ -96,5 +96,6 @@ for _command in (
     share.poll,
     share.assessments,
     users.users_group,
+    serve.serve,
 ):
     cli.add_command(_command)

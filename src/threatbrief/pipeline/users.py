@@ -29,6 +29,7 @@ __all__ = [
     "add_user",
     "change_password",
     "check_login",
+    "get_user",
     "list_users",
     "login_delay",
     "new_password",
@@ -93,6 +94,14 @@ def add_user(
             raise UsageError(f"{address} is already a user; use `users passwd` to reset")
         user_table.save_user(db, user, hashed, now)
     return user
+
+
+def get_user(db: sqlite_utils.Database, email: str) -> User | None:
+    """The user with this address, or None."""
+    try:
+        return user_table.get_user(db, _address(email))
+    except UsageError:
+        return None
 
 
 def list_users(db: sqlite_utils.Database) -> list[User]:

@@ -36,6 +36,7 @@ __all__ = [
     "newest_published",
     "period_items",
     "save_items",
+    "search_ids",
 ]
 
 
@@ -269,6 +270,30 @@ def newest_published(db: sqlite_utils.Database) -> datetime | None:
     """The publication time of the newest dated item, or None."""
     newest = db.execute("select max(published_at) from items").fetchone()[0]
     return datetime.fromisoformat(newest) if newest else None
+
+
+def search_ids(db: sqlite_utils.Database, query: str, limit: int = 50_000) -> set[str]:
+    """Ids of the items whose title, summary or content hold `query` as a substring. The FTS5
+    index uses the trigram tokenizer, so Japanese and inflected Estonian match inside words; a
+    query shorter than three characters is matched with LIKE instead."""
+    needle = " ".join(query.split())
+    if not needle:
+        return set()
+    if len(needle) < 3:
+        like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found = db.execute(
+            "select id from items where title like :q escape '\\' or summary like :q escape '\\' "
+            "limit :n",
+            {"q": like, "n": limit},
+        )
+    else:
+        phrase = '"' + needle.replace('"', '""') + '"'  # one FTS5 phrase: no operators
+        found = db.execute(
+            "select i.id from items_fts f join items i on i.rowid = f.rowid "
+            "where items_fts match :q limit :n",
+            {"q": phrase, "n": limit},
+        )
+    return {row[0] for row in found}
 
 
 def count_items(db: sqlite_utils.Database) -> int:

@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The web workspace (issue #14), through Flask's test client over a store filled by the real
+pipeline: login, sessions, CSRF, the CSP header, clearance on every page, escaping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask.testing import FlaskClient
+from pytest_httpserver import HTTPServer
+
+from helpers import rss
+from threatbrief import pipeline
+from threatbrief.config import load_config
+from threatbrief.pipeline.exchange import run_import
+from threatbrief.store.db import open_db
+from threatbrief.web import create_app
+from threatbrief.web.app import CSP
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, httpserver: HTTPServer) -> Iterator[tuple[Any, Path]]:
+    day = (NOW - timedelta(days=2)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    body = rss(
+        ("1", "GRU unit APT28 targets Estonian ministries", "https://x.example/1"),
+        ("2", "Lazarus steals crypto <script>alert(1)</script> from a Japanese exchange",
+         "https://x.example/2"),
+    ).replace(b"Tue, 04 Mar 2025 10:00:00 GMT", day.encode())  # fmt: skip
+    httpserver.expect_request("/f").respond_with_data(body)
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "version": 1,
+                "defaults": {"allow_networks": ["127.0.0.1/32"], "retries": 0},
+                "feeds": [{"id": "f", "url": httpserver.url_for("/f"), "kind": "cert"}],
+            }
+        )
+    )
+    db_path = tmp_path / "t.db"
+    db = open_db(db_path)
+    pipeline.run_fetch(load_config(config), db)
+    for email, role, tlp in (("reader@cert.example", "reader", "green"),
+                             ("analyst@cert.example", "analyst", "amber")):  # fmt: skip
+        pipeline.add_user(db, email, role, tlp, PASSWORD, now=NOW)
+    db.close()
+    app = create_app(config, db_path, secure_cookies=False)
+    app.config["TESTING"] = True
+    yield app, db_path
+
+
+def _csrf(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found.group(1)
+
+
+def _login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": _csrf(client)}
+    )
+
+
+@pytest.mark.parametrize("path", ["/", "/stories", "/stories/x", "/feeds", "/partners"], ids=str)
+def test_every_page_but_login_needs_a_session(workspace: tuple[Any, Path], path: str) -> None:
+    app, _ = workspace
+    response = app.test_client().get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_login_sets_a_strict_http_only_session_and_logout_ends_it(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    assert _login(client, "reader@cert.example", "wrong password!").status_code == 401
+    response = _login(client, "Reader@cert.example")
+    assert response.status_code == 302
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Expires=" in cookie
+    assert client.get("/stories").status_code == 200
+    client.post("/logout", data={"csrf_token": _csrf(client, "/stories")})
+    assert client.get("/stories").status_code == 302
+
+
+def test_a_post_without_its_csrf_token_is_refused(workspace: tuple[Any, Path]) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    refused = client.post("/login", data={"email": "reader@cert.example", "password": PASSWORD})
+    assert refused.status_code == 400
+    _login(client, "reader@cert.example")
+    assert client.post("/logout", data={}).status_code == 400
+    assert client.get("/stories").status_code == 200  # still logged in
+
+
+def test_every_answer_carries_a_strict_content_security_policy(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    for response in (client.get("/login"), _login(client, "reader@cert.example"),
+                     client.get("/stories")):  # fmt: skip
+        assert response.headers["Content-Security-Policy"] == CSP
+        assert "script-src 'self'" in CSP and "unsafe-inline" not in CSP
+    page = client.get("/stories").get_data(as_text=True)
+    assert "<script" not in page.replace("&lt;script", "")  # no script at all, feed text escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page or "alert(1)" not in page
+
+
+def test_search_and_filters_find_stories(workspace: tuple[Any, Path]) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    _login(client, "analyst@cert.example")
+    everything = client.get("/stories").get_data(as_text=True)
+    assert "2 stories match" in everything
+    found = client.get("/stories?q=ministries").get_data(as_text=True)
+    assert "1 story matches" in found and "APT28" in found and "Lazarus" not in found
+    russia = client.get("/stories?actor_set=north-korea").get_data(as_text=True)
+    assert "Lazarus" in russia and "ministries" not in russia
+
+
+def test_an_amber_partner_assessment_is_invisible_to_a_green_reader(
+    workspace: tuple[Any, Path],
+) -> None:
+    """The clearance canary: the AMBER assessment's name never reaches the GREEN reader, in
+    the partners' list or as a tag on a story; the AMBER analyst sees it."""
+    app, db_path = workspace
+    import stix2
+
+    from threatbrief.models import TLP
+    from threatbrief.share import markings
+
+    amber = [markings.marking_id(TLP.AMBER)]
+    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=amber)
+    report = stix2.Report(
+        name="CANARYAMBER Kimsuky behind the exchange theft",
+        published=NOW,
+        object_refs=[group.id],
+        external_references=[{"source_name": "p", "url": "https://x.example/2"}],
+        object_marking_refs=amber,
+    )
+    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
+    db = open_db(db_path)
+    run_import(db, bundle.serialize().encode(), "JPCERT-CC", now=NOW)
+    db.close()
+    seen = {}
+    paths = ("/", "/partners", "/stories", "/stories?q=Kimsuky", "/stories?actor=Kimsuky")
+    for email in ("reader@cert.example", "analyst@cert.example"):
+        client = app.test_client()
+        _login(client, email)
+        seen[email] = [client.get(p).get_data(as_text=True) for p in paths]
+    reader, analyst = seen["reader@cert.example"], seen["analyst@cert.example"]
+    label = '<span class="label actor">Kimsuky</span>'
+    assert not any("CANARYAMBER" in page or label in page for page in reader)
+    assert "0 stories match" in reader[4]  # not even a count gives it away
+    assert "CANARYAMBER" in analyst[1] and label in analyst[2] and "1 story matches" in analyst[4]
+
+
+def test_serve_refuses_a_public_address_without_tls(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from threatbrief.cli import cli
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text("version: 1\nfeeds: []\n")
+    base = ["-c", str(config), "--db", str(tmp_path / "t.db"), "serve"]
+    result = CliRunner().invoke(cli, [*base, "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "not a loopback address" in result.output
