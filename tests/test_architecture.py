@@ -19,7 +19,7 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "src" / "threatbrief"
 
-GROUND = {"errors", "models", "vocab", "_net", "textsafe", "__init__", "textwidth"}
+GROUND = {"errors", "models", "vocab", "_net", "textsafe", "__init__", "textwidth", "_files"}
 STAGES = {"ingest", "tag", "brief", "digest", "share", "render"}
 FACES = {"cli", "schedule", "web"}
 # The story model of brief/ is shared: digests and exports group items exactly as briefs do,

@@ -5,6 +5,8 @@ an SMTP sink on 127.0.0.1, SQLite files, the real command line in subprocesses).
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 import sqlite3
@@ -31,9 +33,11 @@ from helpers import Sink, free_port, local_config, rss
 from threatbrief import pipeline
 from threatbrief.cli import cli
 from threatbrief.config import load_config
+from threatbrief.errors import ShareError
 from threatbrief.models import TLP, Item, Period
 from threatbrief.pipeline import digests as outbox
 from threatbrief.pipeline import subscribers
+from threatbrief.pipeline.exchange import run_export, run_import
 from threatbrief.schedule import jobs
 from threatbrief.schedule.scheduler import _log_job
 from threatbrief.share import markings
@@ -437,3 +441,154 @@ def test_fetch_retag_digest_and_import_at_once_ten_times(
     assert max(seen.values()) == 1, [u for u, c in seen.items() if c > 1][:5]
     with sqlite3.connect(db) as conn:
         assert conn.execute("select count(*) from assessments").fetchone() == (10,)
+
+
+# ------------------------------------------------------------------------- from the red-team pass
+RUSSIA = [
+    "Russian state-sponsored hackers target an Estonian ministry",
+    "Russia-linked actors attack a Japanese grid operator",
+    "Kremlin-backed hackers breach an Estonian defence contractor",
+    "Russian military intelligence hackers hit a Japanese telecom",
+    "Russia-backed group compromises an Estonian election body",
+    "Russian state hackers phish Japanese finance regulators",
+]
+
+
+def test_a_report_resting_on_a_partner_tag_outside_every_note_carries_its_level(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """The report's judgements count every item, so a partner's AMBER tag on an item that no
+    note or relationship cites still makes the report, and the MISP event, AMBER."""
+    entries = [(f"r{n}", t, f"https://news.example/r{n}") for n, t in enumerate(RUSSIA)]
+    entries.append(("quiet", "Router firmware update released", "https://news.example/quiet"))
+    httpserver.expect_request("/f").respond_with_data(rss(*entries))
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    db.execute("update items set published_at = '2025-03-04T10:00:00+00:00'")
+    amber = [markings.marking_id(TLP.AMBER)]
+    group = stix2.IntrusionSet(name="APT28", object_marking_refs=amber)
+    report = stix2.Report(
+        name="APT28 behind the router campaign",
+        published=datetime(2025, 3, 5, tzinfo=UTC),
+        object_refs=[group.id],
+        object_marking_refs=amber,
+        external_references=[{"source_name": "p", "url": "https://news.example/quiet"}],
+    )
+    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
+    run_import(db, bundle.serialize().encode(), "CERT-X", now=NOW)
+    march = Period.month(2025, 3)
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    at_amber = run_export(config, db, march, TLP.AMBER, tmp_path / "a.json", now=NOW,
+                          misp_dir=folder)  # fmt: skip
+    at_clear = run_export(config, db, march, TLP.CLEAR, tmp_path / "c.json", now=NOW,
+                          misp_dir=folder)  # fmt: skip
+    exported = json.loads((tmp_path / "a.json").read_text())
+    (report_obj,) = [o for o in exported["objects"] if o["type"] == "report"]
+    assert report_obj["object_marking_refs"] == [markings.marking_id(TLP.AMBER)]
+    assert at_amber.tlp == "amber" and at_clear.tlp == "clear"
+    assert at_amber.misp_path != at_clear.misp_path
+    assert at_amber.misp_path is not None
+    event = json.loads(at_amber.misp_path.read_text())["Event"]
+    assert {"name": "tlp:amber", "colour": "#000000"} in event["Tag"]
+
+
+def test_a_brief_carries_the_level_of_the_previous_period_it_counts(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(*((f"r{n}", t, f"https://news.example/r{n}") for n, t in enumerate(RUSSIA[:4])))
+    )
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    db.execute("update items set published_at = '2025-02-10T10:00:00+00:00', tlp = 'amber'")
+    db.execute(
+        "update items set published_at = '2025-03-10T10:00:00+00:00', tlp = 'clear' "
+        "where guid = 'r0'"
+    )
+    out = tmp_path / "b.md"
+    result = pipeline.run_brief(config, db, Period.month(2025, 3), ["EE", "JP"], out, "md",
+                                clock=lambda: NOW, clearance=TLP.AMBER)  # fmt: skip
+    assert result.tlp == "amber" and "**TLP:AMBER**" in out.read_text()
+
+
+def test_an_undated_entry_beside_a_dated_one_does_not_stop_a_brief(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    """An aware date and a missing one, in one story, were compared as naive and aware."""
+    dated = rss(("1", "GRU hackers target a ministry", "https://news.example/story"))
+    undated = dated.replace(b"<pubDate>Tue, 04 Mar 2025 10:00:00 GMT</pubDate>", b"")
+    httpserver.expect_request("/a").respond_with_data(dated)
+    httpserver.expect_request("/b").respond_with_data(undated)
+    config = local_config({"a": httpserver.url_for("/a"), "b": httpserver.url_for("/b")})
+    pipeline.run_fetch(config, db, clock=lambda: datetime(2025, 3, 10, tzinfo=UTC))
+    assert db.execute("select count(*) from items where published_at is null").fetchone() == (1,)
+    result = pipeline.run_brief(config, db, Period.month(2025, 3), ["EE", "JP"],
+                                tmp_path / "b.md", "md", clock=lambda: NOW)  # fmt: skip
+    assert result.items == 2
+
+
+def test_a_lone_surrogate_is_an_invalid_object_or_dropped_text_never_a_crash(
+    httpserver: HTTPServer, db: sqlite_utils.Database
+) -> None:
+    """`"\\ud800"` is valid JSON but no text: in a partner's object it makes the object
+    invalid (skipped by a poll); in a feed entry it is dropped and the entry kept."""
+    good = json.loads(
+        stix2.Bundle(objects=[stix2.Report(name="fine", published=NOW, object_refs=[
+            "identity--0d2a1b9e-4c4b-4d0e-9a53-5b9f1e0c7a11"])]).serialize()
+    )  # fmt: skip
+    bad = dict(good["objects"][0], id="report--1c1e3b4a-0b8e-4c5e-9a52-7e0c1d2f3a4b",
+               name="bad \ud800 name")  # fmt: skip
+    data = json.dumps({**good, "objects": [good["objects"][0], bad]}).encode()
+    with pytest.raises(ShareError, match="lone surrogate"):
+        run_import(db, data, "CERT-X", now=NOW)
+    polled = run_import(db, data, "CERT-X", now=NOW, skip_invalid=True)
+    assert (polled.assessments, len(polled.skipped)) == (1, 1)
+    feed = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+        {"id": "1", "url": "https://x.example/1", "title": "fine entry"},
+        {"id": "2", "url": "https://x.example/2", "title": "evil \ud800 entry"}]})  # fmt: skip
+    httpserver.expect_request("/j").respond_with_data(feed, content_type="application/feed+json")
+    (outcome,) = pipeline.run_fetch(local_config({"j": httpserver.url_for("/j")}), db)
+    assert outcome.outcome == "stored" and outcome.new == 2
+
+
+def test_a_link_planted_at_a_temporary_name_is_never_followed(tmp_path: Path) -> None:
+    from threatbrief._files import write_whole
+
+    victim = tmp_path / "victim"
+    victim.write_text("keep me")
+    for name in (".b.json.tmp", f".b.json.{os.getpid()}.tmp"):
+        (tmp_path / name).symlink_to(victim)
+    write_whole(tmp_path / "b.json", b"{}")
+    assert victim.read_text() == "keep me"
+    assert (tmp_path / "b.json").is_file() and not (tmp_path / "b.json").is_symlink()
+
+
+def test_raising_a_feeds_level_takes_its_stored_items_with_it(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/f").respond_with_data(
+        rss(("1", "GRU hackers target a ministry", "https://x.example/1"))
+    )
+    config = local_config({"f": httpserver.url_for("/f")})
+    pipeline.run_fetch(config, db)
+    raised = dataclasses.replace(
+        config, feeds=tuple(dataclasses.replace(f, tlp=TLP.RED) for f in config.feeds)
+    )
+    period = Period.month(2025, 3)
+    assert len(pipeline.period_items(config, db, period, TLP.CLEAR)) == 1
+    assert pipeline.period_items(raised, db, period, TLP.CLEAR) == []
+    assert [i.tlp for i in pipeline.period_items(raised, db, period, TLP.RED)] == [TLP.RED]
+
+
+def test_a_schedule_never_reads_another_schedules_archive(db: sqlite_utils.Database) -> None:
+    from threatbrief.pipeline.briefs import newest_archived
+
+    archived = [
+        ("briefs/monthly-2024-01-01.md", "2024-01-01T00:00:00+00:00"),
+        ("briefs/monthly-jp-2025-02-01.md", "2025-02-01T00:00:00+00:00"),
+    ]
+    for path, start in archived:
+        db.execute("insert into briefs (path, period_start) values (?, ?)", [path, start])
+    assert newest_archived(db, Path("briefs"), "monthly") == datetime(2024, 1, 1, tzinfo=UTC)
+    assert newest_archived(db, Path("briefs"), "monthly-jp") == datetime(2025, 2, 1, tzinfo=UTC)

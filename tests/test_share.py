@@ -19,6 +19,7 @@ import pytest
 import sqlite_utils
 import stix2
 from click.testing import CliRunner
+from markdown_it import MarkdownIt
 from pytest_httpserver import HTTPServer
 
 from helpers import local_config, rss
@@ -161,9 +162,11 @@ def test_export_contents_and_relationships(
     assert not any(a == "Lazarus Group" for a, _ in attributed)
     assert len(by_type["note"]) >= 4
     assert all(n["external_references"] for n in by_type["note"])
-    # the group itself is public lexicon knowledge; what the amber item says about it is amber
+    # a group is described from the public lexicon, but its presence says an item named it:
+    # named only by the AMBER item, Volt Typhoon is AMBER; APT28, named by a CLEAR one, CLEAR
     volt = next(o for o in by_type["intrusion-set"] if o["name"] == "Volt Typhoon")
-    assert volt["object_marking_refs"] == [_markings.marking_id(TLP.CLEAR)]
+    assert volt["object_marking_refs"] == [_markings.marking_id(TLP.AMBER)]
+    assert apt28["object_marking_refs"] == [_markings.marking_id(TLP.CLEAR)]
     volt_says = [r for r in by_type["relationship"] if r["source_ref"] == volt["id"]]
     assert volt_says and all(
         r["object_marking_refs"] == [_markings.marking_id(TLP.AMBER)] for r in volt_says
@@ -433,8 +436,11 @@ def test_script_in_a_partner_report_never_becomes_markup(
         assert "CERT" in text and "alert" in text  # the assessment is there, as text
         if fmt != "txt":  # markup characters come out escaped: &lt; in HTML, \< in Markdown
             assert not re.search(r"(?<!\\)<(script|img)", text)
-        if fmt == "md":
-            assert "](javascript:" not in text
+        if fmt == "md":  # rendered by a real CommonMark renderer: text, never a link
+            rendered = MarkdownIt("commonmark").render(text)
+            assert "<script" not in rendered and "<img" not in rendered
+            assert not re.search(r"<a [^>]*javascript", rendered)
+            assert "[click](javascript:x)" in rendered
 
 
 # ------------------------------------------------------------------------- one TLP gate

@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..models import BriefItem
 from ..vocab import PARTNER_LANGUAGES
@@ -111,15 +111,15 @@ def first_sentence(text: str) -> str:
     return (match.group(1) if match else text.strip())[:400]
 
 
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
 def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
     members = sorted(
         members,
-        key=lambda i: (
-            -AUTHORITY.get(i.kind, 0.5),
-            i.published_at or datetime.max.replace(tzinfo=None)
-            if i.published_at is None
-            else i.published_at,
-        ),
+        # an undated item sorts last; the sentinel is aware, as every stored date is, so an
+        # undated entry beside a dated one can never stop a brief on a TypeError
+        key=lambda i: (-AUTHORITY.get(i.kind, 0.5), i.published_at or _LAST),
     )
     lead = members[0]
 

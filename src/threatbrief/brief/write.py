@@ -110,7 +110,11 @@ def build_brief(
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
     label = _period_label(period)
     title = f"Threat brief · {' – '.join(partner_names)} · {label}"
-    tlp = max([*(i.tlp for i in items), *(a.tlp for a in assessments)], default=TLP.CLEAR)
+    # the trends and judgements count the previous period's items too: they are in the brief
+    tlp = max(
+        [*(i.tlp for i in items), *(i.tlp for i in previous), *(a.tlp for a in assessments)],
+        default=TLP.CLEAR,
+    )
     stories = sorted(
         (make_story(g, partners) for g in cluster(items)), key=lambda s: (-s.score, s.title)
     )

@@ -15,6 +15,8 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
+from .._files import write_whole
+
 __all__ = ["build_message", "message_id", "write_eml"]
 
 
@@ -54,5 +56,5 @@ def write_eml(outbox: Path, name: str, msg: EmailMessage) -> Path:
     """Write the message into the outbox folder as NAME.eml (the embedded default)."""
     outbox.mkdir(parents=True, exist_ok=True)
     path = outbox / f"{name}.eml"
-    path.write_bytes(msg.as_bytes(policy=SMTP))
+    write_whole(path, msg.as_bytes(policy=SMTP))
     return path

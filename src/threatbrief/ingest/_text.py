@@ -24,8 +24,10 @@ CONTENT_LIMIT = 100_000
 # C0/C1 controls (except \t \n), bidi embedding/override/isolate marks, and zero-width
 # joiners' spoofing relatives; titles and summaries are shown to people and in mail headers.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ufff9-\ufffb"
+    "\ud800-\udfff]"  # lone surrogates: valid in JSON (\\ud800), but no text can hold them
 )
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n\s*(\n\s*)+")
 _BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|/div|/li|/h[1-6]|/tr|/blockquote)\b[^>]*>")
@@ -56,6 +58,7 @@ def clean_text(value: str, *, is_html: bool, limit: int, multiline: bool = False
     """Sanitised plain text: HTML stripped, controls removed, whitespace folded, length capped."""
     if not value:
         return ""
+    value = _SURROGATES.sub("", value)  # before nh3, which cannot take them
     text = strip_html(value) if is_html else value
     text = unicodedata.normalize("NFC", _UNSAFE.sub("", text.replace("\r\n", "\n")))
     if multiline:
@@ -111,6 +114,7 @@ def canonical_url(url: str, base: str = "") -> str:
     percent-encoded, so the result is an ASCII URI: `<`, `>`, spaces, quotes and bidi controls
     cannot break out of a Markdown link, and an IRI passes STIX validation.
     """
+    url = _SURROGATES.sub("", url)
     text = re.sub(r"[\t\n\r]", "", url or "").strip()
     if not text:
         return ""

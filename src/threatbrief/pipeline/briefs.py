@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .._files import write_whole
 from ..brief.write import build_brief
 from ..config import Config
 from ..errors import UsageError
@@ -91,26 +91,6 @@ def check_partners(partners: Sequence[str]) -> None:
         )
 
 
-def _write_whole(out: Path, data: bytes) -> None:
-    """Write a file so that a reader, or a crash, never leaves half of it under its name.
-
-    Raises:
-        UsageError: the target is not a regular file, or the disk refused the write.
-    """
-    if out.exists() and not out.is_file():
-        raise UsageError(f"{out} exists and is not a regular file; choose another output")
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {out}: {exc.strerror or exc}") from exc
-
-
 def brief_is_archived(db: sqlite_utils.Database, out: Path) -> bool:
     """True when `out` holds exactly the brief the archive recorded for it: a file that is
     missing, truncated or changed since is not, and a scheduled run writes it again."""
@@ -120,10 +100,10 @@ def brief_is_archived(db: sqlite_utils.Database, out: Path) -> bool:
     return hashlib.sha256(out.read_bytes()).hexdigest() == recorded
 
 
-def newest_archived(db: sqlite_utils.Database, prefix: Path) -> datetime | None:
-    """The start of the newest period archived for files named `<prefix>…` (a schedule's
-    folder and name), or None if it never wrote one."""
-    return brief_table.newest_archived_start(db, str(prefix))
+def newest_archived(db: sqlite_utils.Database, folder: Path, name: str) -> datetime | None:
+    """The start of the newest period archived for schedule `name` in `folder`, or None if it
+    never wrote one."""
+    return brief_table.newest_archived_start(db, str(folder), name)
 
 
 def run_brief(
@@ -190,7 +170,7 @@ def run_brief(
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body
-    _write_whole(out, data)
+    write_whole(out, data)
     digest = hashlib.sha256(data).hexdigest()
     with transaction(db):
         brief_table.record_brief(

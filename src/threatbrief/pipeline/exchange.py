@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import Any
 import sqlite_utils
 import stix2
 
+from .._files import refuse_unless_regular, write_whole
 from ..brief.write import build_brief
 from ..config import Config
 from ..errors import BundleError, ShareError, UsageError
@@ -68,32 +68,14 @@ def validate_bundle(bundle: dict[str, Any]) -> list[str]:
     return [str(e) for e in result.errors]
 
 
-def _writable(path: Path) -> None:
-    """Raises UsageError unless `path` is free or a regular file: an export never replaces a
-    device, a folder or a socket that happens to carry the name."""
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise UsageError(f"{path} exists and is not a regular file; choose another output")
-
-
 def _write_json(path: Path, value: Any) -> bytes:
-    """Write JSON whole: to a temporary file beside it, then renamed, so readers of a shared
-    folder never see half a file and a full disk leaves the old file as it was.
+    """Write JSON whole (see `_files.write_whole`).
 
     Raises:
         UsageError: the target is not a regular file, or the disk refused the write.
     """
-    _writable(path)
     data = (json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False) + "\n").encode()
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_whole(path, data)
     return data
 
 
@@ -126,7 +108,7 @@ def run_export(
     check_partners(partners)
     if not out.parent.is_dir():
         raise UsageError(f"output folder {out.parent} does not exist")
-    _writable(out)
+    refuse_unless_regular(out)
     manifest: dict[str, Any] = {}
     if misp_dir is not None:
         if not misp_dir.is_dir():
@@ -163,7 +145,7 @@ def run_export(
         _write_json(misp_path, event)
         manifest.update(manifest_entry(event))
         _write_json(misp_dir / "manifest.json", manifest)
-    top = max((i.tlp for i in items), default=TLP.CLEAR)
+    top = max([TLP.read(brief.tlp), *(i.tlp for i in items)])  # as the report is marked
     return ExportResult(out, misp_path, len(objects), top.label, hashlib.sha256(data).hexdigest())
 
 

@@ -306,7 +306,8 @@ async def fetch_all(
     run: _Run, feeds: Sequence[Feed], on_done: Callable[[FeedOutcome], None] | None = None
 ) -> list[FeedOutcome]:
     """Fetch, parse, store and tag `feeds` concurrently; outcomes in the order of `feeds`."""
-    feed_table.sync_feeds(run.db, run.config.feeds)
+    with transaction(run.db):
+        feed_table.sync_feeds(run.db, run.config.feeds)
     policy = AddressPolicy(run.config.allow_private_networks, run.config.allow_networks)
     async with ClientSet(run.config.limits, policy) as clients:
 

@@ -102,7 +102,7 @@ def job_brief(config_path: str, db_path: str, name: str) -> JobReport:
     folder.mkdir(parents=True, exist_ok=True)
     wrote = []
     with _job_db(db_path) as db:
-        since = newest_archived(db, folder / f"{spec.name}-")
+        since = newest_archived(db, folder, spec.name)
         for _ in range(CATCH_UP_PERIODS):
             out = folder / f"{spec.name}-{period.start:%Y-%m-%d}.{spec.fmt}"
             if not brief_is_archived(db, out):

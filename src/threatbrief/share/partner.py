@@ -99,6 +99,22 @@ def _load(data: bytes) -> list[Any]:
     return objects
 
 
+def _has_surrogate(value: Any, depth: int = 0) -> bool:
+    """True if any string in `value` holds a lone surrogate: valid JSON (`"\\ud800"`), but not
+    text that can be stored or shown."""
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if depth > 64:
+        return False  # nesting is refused elsewhere
+    if isinstance(value, dict):
+        return any(
+            _has_surrogate(k, depth + 1) or _has_surrogate(v, depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_has_surrogate(v, depth + 1) for v in value)
+    return False
+
+
 def _check(index: int, obj: Any, seen: dict[str, Any]) -> ObjectError | None:
     if not isinstance(obj, dict):
         return ObjectError(index, "", "", f"not an object but {type(obj).__name__}")
@@ -113,6 +129,8 @@ def _check(index: int, obj: Any, seen: dict[str, Any]) -> ObjectError | None:
         return ObjectError(
             index, kind, oid, "the same id and version appear with different content"
         )
+    if _has_surrogate(obj):
+        return ObjectError(index, kind, oid, "a string holds a lone surrogate (not Unicode text)")
     refs = obj.get("object_refs")
     if isinstance(refs, list) and len(refs) > MAX_REFS:
         return ObjectError(

@@ -83,9 +83,21 @@ class _Builder:
         self.sources: dict[str, dict[str, BriefItem]] = defaultdict(dict)
 
     def add(self, cls: type[Any], oid: str, level: TLP, **props: Any) -> str:
+        """An object that rests on everything cited for it: the highest level counts."""
         if oid not in self.specs:
             self.specs[oid] = (cls, props)
         self.levels[oid] = max(level, self.levels.get(oid, TLP.CLEAR))
+        return oid
+
+    def add_named(self, cls: type[Any], oid: str, level: TLP, **props: Any) -> str:
+        """A group, state, sector or country: described from the public lexicon, it is in the
+        bundle because an item names it, so one item at a low level is enough to show it; its
+        level is the lowest of the items that name it."""
+        if oid not in self.specs:
+            self.specs[oid] = (cls, props)
+            self.levels[oid] = level
+        else:
+            self.levels[oid] = min(level, self.levels[oid])
         return oid
 
     def cite(self, oid: str, items: Iterable[BriefItem]) -> None:
@@ -150,15 +162,16 @@ def build_objects(data: ExportInput) -> list[Any]:
             order.append(oid)
         return oid
 
-    # Groups, states, sectors and countries are described from the public lexicon, not from
-    # the items: they are CLEAR. What the items say (who targeted whom, the stories) is in the
-    # relationships and notes, which carry the items' levels.
-    def state_object(key: str) -> str:
+    # Groups, states, sectors and countries are described from the public lexicon, but that one
+    # appears at all says that an item named it: each carries the lowest level of the items
+    # that name it (a group named only by a partner's AMBER tag is AMBER). What the items say
+    # (who targeted whom, the stories) is in the relationships and notes, at their levels.
+    def state_object(key: str, level: TLP) -> str:
         return put(
-            b.add(
+            b.add_named(
                 stix2.ThreatActor,
                 stix_id("threat-actor", "state", key),
-                TLP.CLEAR,
+                level,
                 name=f"{SET_NAMES.get(key, key)} (state-sponsored actors)",
                 threat_actor_types=["nation-state"],
                 description=f"Activity that sources attribute to the state of "
@@ -167,7 +180,7 @@ def build_objects(data: ExportInput) -> list[Any]:
             )
         )
 
-    def actor_object(name: str) -> str:
+    def actor_object(name: str, level: TLP) -> str:
         actor = data.actors.get(name)
         aliases = sorted({a for a in (actor.aliases if actor else ()) if a != name})
         props: dict[str, Any] = {"name": name, "created_by_ref": org}
@@ -175,14 +188,14 @@ def build_objects(data: ExportInput) -> list[Any]:
             props["aliases"] = aliases
         if actor and actor.sponsor:
             props["description"] = f"Sponsor, where public: {actor.sponsor}."
-        return put(b.add(stix2.IntrusionSet, stix_id("intrusion-set", name), TLP.CLEAR, **props))
+        return put(b.add_named(stix2.IntrusionSet, stix_id("intrusion-set", name), level, **props))
 
-    def sector_object(key: str) -> str:
+    def sector_object(key: str, level: TLP) -> str:
         return put(
-            b.add(
+            b.add_named(
                 stix2.Identity,
                 stix_id("identity", "sector", key),
-                TLP.CLEAR,
+                level,
                 name=f"{SECTOR_NAMES.get(key, key).capitalize()} sector",
                 identity_class="class",
                 sectors=STIX_SECTORS.get(key, ["infrastructure"]),
@@ -190,12 +203,12 @@ def build_objects(data: ExportInput) -> list[Any]:
             )
         )
 
-    def country_object(code: str) -> str:
+    def country_object(code: str, level: TLP) -> str:
         return put(
-            b.add(
+            b.add_named(
                 stix2.Location,
                 stix_id("location", code),
-                TLP.CLEAR,
+                level,
                 name=COUNTRY_NAMES.get(code, code).removeprefix("the "),
                 country=code,
                 created_by_ref=org,
@@ -219,8 +232,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         b.cite(oid, [item])
 
     for item in data.items:
-        actors = [actor_object(name) for name in item.actors]
-        states = [state_object(key) for key in item.actor_sets]
+        actors = [actor_object(name, item.tlp) for name in item.actors]
+        states = [state_object(key, item.tlp) for key in item.actor_sets]
         stated = set(data.stated.get(item.id, ()))
         for name, actor_ref in zip(item.actors, actors, strict=True):
             actor = data.actors.get(name)
@@ -232,8 +245,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         agents = actors or [
             s for s, key in zip(states, item.actor_sets, strict=True) if key in stated
         ]
-        for target in [sector_object(x) for x in item.sectors] + [
-            country_object(c) for c in item.targets
+        for target in [sector_object(x, item.tlp) for x in item.sectors] + [
+            country_object(c, item.tlp) for c in item.targets
         ]:
             for agent in agents:
                 relate("targets", agent, target, item)
@@ -266,7 +279,10 @@ def build_objects(data: ExportInput) -> list[Any]:
             b.cite(oid, members)
             notes.append(put(oid))
 
-    level = max((b.levels[o] for o in order), default=TLP.CLEAR)
+    # The report's description is the brief's key judgements, drawn from every item of the
+    # period and of the one before (the trends): it carries the brief's level, not only the
+    # highest of the objects it lists.
+    level = max([TLP.read(brief.tlp), *(b.levels[o] for o in order)])
     # The level is part of the id, and so of the MISP event's uuid: an AMBER export and a
     # CLEAR one of the same period are two events, and one never overwrites the other in a
     # shared feed folder.

@@ -52,10 +52,13 @@ def archived_sha256(db: sqlite_utils.Database, path: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def newest_archived_start(db: sqlite_utils.Database, path_prefix: str) -> datetime | None:
-    """The start of the newest period archived under paths that begin with `path_prefix`."""
-    row = db.execute(
-        "select max(period_start) from briefs where substr(path, 1, ?) = ?",
-        [len(path_prefix), path_prefix],
-    ).fetchone()
+def newest_archived_start(db: sqlite_utils.Database, folder: str, name: str) -> datetime | None:
+    """The start of the newest period archived as `<folder>/<name>-YYYY-MM-DD.<format>`: the
+    date must follow the name at once, so schedule `monthly` never reads `monthly-jp`'s."""
+
+    def literal(text: str) -> str:  # GLOB has no escape character: brackets quote
+        return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+    pattern = f"{literal(folder)}/{literal(name)}-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].*"
+    row = db.execute("select max(period_start) from briefs where path glob ?", [pattern]).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None

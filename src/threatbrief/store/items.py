@@ -350,10 +350,12 @@ def period_items(
     link_sql = f"select item_id, other_id from item_sources where item_id in ({inside})"
     for item_id, other in db.execute(link_sql, params):
         links.setdefault(item_id, []).append(other)
-    return [
+    read = (
         _brief_item(row, feeds.get(row[1]), tags.get(row[0], []), links.get(row[0], []))
         for row in found
-    ]
+    )
+    # a feed raised to a higher level since its items were stored takes them with it
+    return [item for item in read if item.tlp <= clearance]
 
 
 def _brief_item(
@@ -387,7 +389,7 @@ def _brief_item(
         published_at=datetime.fromisoformat(published_at) if published_at else None,
         # what a reader is shown rests on the item and on every tag kept: a partner's amber
         # attribution makes the item amber wherever it appears
-        tlp=max([decode_tlp(tlp), *(t.tlp for t in tags)]),
+        tlp=max([decode_tlp(tlp), feed.tlp if feed else TLP.CLEAR, *(t.tlp for t in tags)]),
         actor_sets=tuple(actor_sets),
         actors=tuple(labels.get("actor", [])),
         sectors=tuple(labels.get("sector", [])),
