@@ -10,6 +10,7 @@ object); the tests validate an export at each clearance.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
@@ -143,8 +144,13 @@ def run_export(
         event = misp_event(objects, config.organisation, now)
         misp_path = misp_dir / f"{event['Event']['uuid']}.json"
         _write_json(misp_path, event)
-        manifest.update(manifest_entry(event))
-        _write_json(misp_dir / "manifest.json", manifest)
+        # two exports into one feed folder: read, merge and write the manifest under a lock,
+        # so neither loses the other's entry
+        with open(misp_dir / ".manifest.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            manifest = _manifest(misp_dir / "manifest.json")
+            manifest.update(manifest_entry(event))
+            _write_json(misp_dir / "manifest.json", manifest)
     top = max([TLP.read(brief.tlp), *(i.tlp for i in items)])  # as the report is marked
     return ExportResult(out, misp_path, len(objects), top.label, hashlib.sha256(data).hexdigest())
 
