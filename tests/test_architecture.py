@@ -110,8 +110,10 @@ def _layer_problem(source: str, target: str) -> str | None:
     layer, target_layer = _layer(source), _layer(target)
     if target_layer == "ground" and (layer != "ground" or source == "models"):
         return None
+    if layer == "ground" and target == "errors":
+        return None  # the exception tree is below everything
     if layer == "ground":
-        return "the ground floor imports nothing of ours (models may import errors and vocab)"
+        return "the ground floor imports nothing of ours but errors (models also vocab)"
     if layer == "config":
         if target_layer == "ground" or target_top == "config":
             return None
