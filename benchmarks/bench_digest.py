@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from threatbrief.config import parse_config
 from threatbrief.digest.smtp import SmtpSettings
 from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline import subscribers
 from threatbrief.store.db import open_db
 
 SETS = ["china", "north-korea", "russia", "iran"]
@@ -38,7 +39,7 @@ class Counter:
         return "250 OK"
 
 
-def fill(db_path: Path, items: int, subscribers: int) -> None:
+def fill(db_path: Path, items: int, people: int) -> None:
     rng = random.Random(5)
     db = open_db(db_path)
     rows, tags = [], []
@@ -62,6 +63,7 @@ def fill(db_path: Path, items: int, subscribers: int) -> None:
                 "en",
                 "clear",
                 1,
+                1,  # one commit: every item is in the subscribers' first window
             )
         )
         tags += [
@@ -71,7 +73,8 @@ def fill(db_path: Path, items: int, subscribers: int) -> None:
     with db.atomic():
         db.conn.executemany(
             "insert into items (id, feed_id, guid, url, title, summary, content, published_at, "
-            "fetched_at, changed_at, lang, tlp, revision) values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "fetched_at, changed_at, lang, tlp, revision, seq) "
+            "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         db.conn.executemany(
@@ -79,7 +82,7 @@ def fill(db_path: Path, items: int, subscribers: int) -> None:
             "action) values (?,?,?,?,?,?,?)",
             tags,
         )
-        for n in range(subscribers):
+        for n in range(people):
             subscribers.add_subscriber(
                 db,
                 f"user{n}@partner.example",
