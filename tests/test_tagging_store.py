@@ -129,7 +129,21 @@ def test_classify_writes_one_line_per_input_line_in_order() -> None:
         "end": 29,
         "rule": "state-link",
         "confidence": 0.9,
+        "role": "actor",
+        "hedge": "",
+        "attribution_type": "media",
     }
+    # the attribution list is added beside the evidence: who did it, how sure, who says so
+    assert out[0]["attribution"] == [
+        {
+            "label": "north-korea",
+            "kind": "actor_set",
+            "role": "actor",
+            "hedge": "",
+            "type": "media",
+            "evidence": {"text": "North Korea", "field": "title", "start": 18, "end": 29},
+        }
+    ]
     assert out[1]["line"] == 2 and out[1]["error"].startswith("invalid JSON")
     assert out[2]["actor_sets"] == ["north-korea"]
     assert out[3] == {"id": None, "line": 4, "error": "empty line"}
