@@ -239,3 +239,16 @@ def m006_commit_order(db: sqlite_utils.Database) -> None:
     table(db, "subscribers").add_column("last_digest_seq", int)
     table(db, "outbox").add_column("tlp", str)
     table(db, "feeds").add_column("last_attempt_at", str)
+
+
+@migrations()
+def m007_attribution(db: sqlite_utils.Database) -> None:
+    """Each lexicon tag keeps the mention's role in its clause (actor, beneficiary, target),
+    the source's own hedge and who attributes (official, vendor, media, self-claimed); rows
+    written before stay empty until the next `retag`. Feeds keep their kind (cert,
+    government, vendor, news), the attribution type when a text names no attributor."""
+    tags = table(db, "tags")
+    tags.add_column("role", str)
+    tags.add_column("hedge", str)
+    tags.add_column("attribution_type", str)
+    table(db, "feeds").add_column("kind", str)

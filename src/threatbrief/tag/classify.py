@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """`threatbrief classify`: JSON Lines in, one JSON line out per input line, in order.
 
-Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...} (unknown keys ignored).
+Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...} (unknown keys ignored;
+an optional "source_kind" of official, vendor or media is the attribution type of a text that
+names no attributing agent).
 Output lines: {"id", "actor_sets", "actors", "sectors", "targets", "evidence": [...],
 "attribution": [{label, role, hedge, type, evidence}]}: each attribution (state or group, with
 the source's hedge and who attributes) and each state mention that attributes nothing (its role:
@@ -114,8 +116,9 @@ def _classify_line(tagger: Tagger, number: int, line: str) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             return _error(number, f"'{key}' is not a string", item_id)
         fields.append((key, value or ""))
+    kind = doc.get("source_kind")
     try:
-        return tagging_json(item_id, tagger.tag(fields))
+        return tagging_json(item_id, tagger.tag(fields, kind if isinstance(kind, str) else ""))
     except Exception as exc:  # one line's failure must not end the stream; it is reported
         log.exception("classify: line %d could not be tagged", number)
         return _error(number, f"could not be tagged: {type(exc).__name__}", item_id)

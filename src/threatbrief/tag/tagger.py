@@ -391,6 +391,8 @@ class Tagger:
             span_role = {}
             for hit, rule, role in zip(state_hits, rules, roles, strict=True):
                 span_role[(hit.start, hit.end)] = role
+                if role == "organ":
+                    continue  # the organ's own evidence carries the attribution
                 if role not in ACTOR_ROLES:
                     quoted, start, end = f.quote(hit.start, hit.end)
                     shown = role or "setting"
@@ -436,7 +438,7 @@ class Tagger:
         its clause makes it (accuser, target, setting; "" when nothing says), shared along a
         coordinated list ("Russia and China accuse …")."""
         out: list[str] = []
-        for hit, rule in zip(hits, rules, strict=True):
+        for n, (hit, rule) in enumerate(zip(hits, rules, strict=True)):
             if rule and hit.term.role not in ("services",) and crime_starts:
                 # "ロシアのハッカーグループ「NoName057(16)」": the group named is not the state's
                 _, right = f.sentence(hit.start, hit.end)
@@ -447,6 +449,16 @@ class Tagger:
                 continue
             if self._negated(f, hit.start):
                 out.append("setting")  # a decoy or a denied link: neither actor nor victim
+                continue
+            following = hits[n + 1] if n + 1 < len(hits) else None
+            if (
+                following is not None
+                and following.term.value == hit.term.value
+                and rules[n + 1]
+                and following.start - hit.end <= 4
+                and not f.low[hit.end : following.start].strip(" '’s")
+            ):
+                out.append("organ")  # "Russia GRU officers": the state of the organ that acts
                 continue
             left, right = f.sentence(hit.start, hit.end)
             lead = f.low[left : hit.start][-160:]
