@@ -174,3 +174,28 @@ def test_hedge_and_attribution_type_are_kept_in_the_sources_words(
     for e in attributions:
         assert (e.hedge, e.attribution_type) == (hedge, kind)
         assert e.rule.endswith("-hedged") is bool(hedge)
+
+
+# (text, targets, sectors): a partner's institutions name the partner without naming it
+INSTITUTIONS = [
+    ("RIA teatas, et rünnak oli lühiajaline", (), ()),
+    ("警察庁によると、攻撃は続いている", (), ()),
+    ("ロシア外務省は攻撃を非難した", (), ()),
+    ("Russia's foreign ministry denied attacking the hospitals", (), ("health",)),
+    ("Haridusministeeriumi veebilehte tabas ummistusrünnak", ("EE",), ("government",)),
+    ("Kaitseministeerium sattus küberrünnaku sihtmärgiks", ("EE",), ("defence",)),
+    ("防衛省がサイバー攻撃を受けた", ("JP",), ("defence",)),
+    ("横浜市の委託先がランサムウェアの被害を受けた", ("JP",), ()),
+    ("Russian hackers target the Riigikogu website", ("EE",), ("government",)),
+]
+
+
+@pytest.mark.parametrize(("text", "targets", "sectors"), INSTITUTIONS)
+def test_partner_institutions_give_the_partner_as_target(
+    text: str, targets: tuple[str, ...], sectors: tuple[str, ...]
+) -> None:
+    result = tag(text)
+    assert (result.targets, result.sectors) == (targets, sectors)
+    for e in result.evidence:
+        if e.kind == "target":
+            assert e.text and text[e.start : e.end] == e.text and e.role == "target"

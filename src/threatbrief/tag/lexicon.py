@@ -248,9 +248,12 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
         for word in words:
             add(str(word), Term("country", code, original=str(word)))
     # a partner's institutions, regions and cities name the country without naming it
-    for code, words in (countries_doc.get("institutions") or {}).items():
-        for word in words:
-            add(str(word), Term("country", code, role="institution", original=str(word)))
+    for code, by_sector in (countries_doc.get("institutions") or {}).items():
+        for sector, words in (by_sector or {}).items():
+            for word in words or []:
+                add(str(word), Term("country", code, role="institution", original=str(word)))
+                if sector not in ("-", "reporters"):  # a ministry is also its sector
+                    add(str(word), Term("sector", str(sector), original=str(word)))
     lex.patterns = list(index)
     lex.terms = [index[p] for p in lex.patterns]
     cues: dict[str, list[str]] = {}

@@ -45,7 +45,7 @@ class VictimRules:
         self._ja_untouched = re.compile(alternation(rules.get("ja_untouched", [])))
         self._ja_victim = re.compile(alternation(rules.get("ja_victim", [])))
         self._institution_speaks = re.compile(
-            rf"^(?:['’]s)?\s*(?:{alternation(rules.get('institution_speaks', []))})"
+            rf"^(?:['’]s|など)?\s*(?:{alternation(rules.get('institution_speaks', []))})"
         )
 
     def is_reporter(self, f: Field, hit: Hit) -> bool:
@@ -62,7 +62,11 @@ class VictimRules:
         """A sector word that names the actor, the speaker or part of a longer name, not a
         victim: "military intelligence", "the government said", 宇宙航空研究開発機構."""
         after = f.low[hit.end : hit.end + WINDOW]
-        if self._sector_actor_after.match(after) or self._sector_speaker.match(after):
+        if (
+            self._sector_actor_after.match(after)
+            or self._sector_speaker.match(after)
+            or self._institution_speaks.match(after)
+        ):
             return True
         if CJK.search(hit.term.original):
             if self._ja_org.match(after):
