@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -18,7 +18,11 @@ __all__ = ["CJK", "Field", "Hit", "any_between", "matches"]
 
 # A sentence ends at . ! ? followed by a space, but not after an initial ("U.S.", "e.g.").
 _SENTENCE_END = re.compile(r"(?<![\s.][a-z])(?<!^[a-z])[.!?](?=\s|$)\s*|[。！？\n]\s*|;\s")
-_LATIN_CHAR = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
+# the characters _LATIN_CHAR matched, as a set: one lookup per match edge instead of a regex
+_LATIN = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    + "".join(map(chr, range(0xC0, 0x250)))
+)
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
@@ -41,6 +45,7 @@ class Field:
     hits: list[Hit] = field(default_factory=list)
     marks: dict[str, list[int]] = field(default_factory=dict)
     mark_ends: dict[str, list[int]] = field(default_factory=dict)
+    _sentences: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -62,24 +67,30 @@ class Field:
         return starts, ends
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        starts, ends = self._bounds
-        i = max(bisect.bisect_right(starts, start) - 1, 0)
-        j = min(max(bisect.bisect_left(ends, end), i), len(ends) - 1)
-        return starts[i], ends[j]
+        """The sentence (or sentences) around text[start:end]; the rules ask about the same
+        hit several times (targeting, hedge, attributor), so answers are remembered."""
+        key = (start, end)
+        found = self._sentences.get(key)
+        if found is None:
+            starts, ends = self._bounds
+            i = max(bisect.bisect_right(starts, start) - 1, 0)
+            j = min(max(bisect.bisect_left(ends, end), i), len(ends) - 1)
+            found = self._sentences[key] = (starts[i], ends[j])
+        return found
 
 
-def matches(
-    low: str, automaton: Any, edges: list[tuple[bool, bool]]
-) -> Iterator[tuple[int, int, int]]:
+def matches(low: str, automaton: Any, edges: list[tuple[bool, bool]]) -> list[tuple[int, int, int]]:
     """Automaton matches whose Latin ends are not glued to other Latin letters or digits
     (Python's \\b would count kana as word characters, so "Lazarusが" must pass here)."""
+    size, out = len(low), []
     for index, start, end in automaton.find_matches_as_indexes(low, overlapping=False):
         left, right = edges[index]
-        if left and start > 0 and _LATIN_CHAR.match(low[start - 1]):
+        if left and start > 0 and low[start - 1] in _LATIN:
             continue
-        if right and end < len(low) and _LATIN_CHAR.match(low[end]):
+        if right and end < size and low[end] in _LATIN:
             continue
-        yield index, start, end
+        out.append((index, start, end))
+    return out
 
 
 def any_between(positions: Sequence[int], low: int, high: int) -> bool:

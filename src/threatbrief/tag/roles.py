@@ -41,6 +41,13 @@ def alternation(words: Iterable[Any]) -> str:
     return "|".join(_word(w) for w in ordered) or r"(?!x)x"
 
 
+_BY = ("by ", "by the ")
+_FOR = ("for ", "for the ")
+_OF = tuple(
+    f"{p} {t}" for p in ("of", "from", "in", "with") for t in ("", "the ", "china's ", "russia's ")
+)
+
+
 class RoleRules:
     """The clause rules of grammar.yaml `roles:`, compiled once per tagger."""
 
@@ -109,18 +116,23 @@ class RoleRules:
         `lead` is the sentence up to the hit, `after` the text after it (both folded)."""
         if role in ("services", "weak_services"):
             if (
-                self._members_before.search(lead)
+                (lead.endswith(_OF) and self._members_before.search(lead[-60:]))
                 or self._members_after.match(after)
                 or self._unit_after.match(after)
                 or self._state_before.search(lead[-40:])
             ):
                 return "state-organ"
             return ""
-        if self._agent.search(lead) and not self._criminal.match(after.strip()):
+        # the lead-anchored patterns end in "by" or "for": test the ending before searching
+        if (
+            lead.endswith(_BY)
+            and self._agent.search(lead[-80:])
+            and not self._criminal.match(after.strip())
+        ):
             return "state-agent"
         if role == "adjectives" and self._event_after.match(after):
             return "state-event"
-        if self._beneficiary.search(lead):
+        if lead.endswith(_FOR) and self._beneficiary.search(lead[-100:]):
             return "state-beneficiary"
         return ""
 
@@ -144,7 +156,7 @@ class RoleRules:
         if (
             self._accuser_after.match(after)
             or self._et_accuser.match(after)
-            or self._according.search(lead)
+            or (lead.endswith(("to ", "to the ")) and self._according.search(lead[-30:]))
         ):
             return "accuser"
         if self._instrument.match(after):

@@ -491,13 +491,12 @@ class Tagger:
     def _attribution_type(self, f: Field, start: int, source_kind: str) -> str:
         """Who attributes: the agent named in the sentence ("the FBI said", "according to
         Microsoft", 警察庁は), else in the field, else the feed's kind, else the media."""
+        marks = f.marks
+        if not any(kind in marks for kind in ATTRIBUTION_KINDS):  # most fields name nobody
+            return source_kind if source_kind in ATTRIBUTION_KINDS else "media"
         left, right = f.sentence(start, start)
-        found = [k for k in ATTRIBUTION_KINDS if any_between(f.marks.get(k, ()), left, right)]
-        if not found:
-            found = [k for k in ATTRIBUTION_KINDS if f.marks.get(k)]
-        if not found and source_kind in ATTRIBUTION_KINDS:
-            return source_kind
-        return self.roles.attribution_type(found)
+        found = [k for k in ATTRIBUTION_KINDS if any_between(marks.get(k, ()), left, right)]
+        return self.roles.attribution_type(found or [k for k in ATTRIBUTION_KINDS if k in marks])
 
     def _finish(self, evidence: list[Evidence], mentions: list[Evidence]) -> Tagging:
         # the actor's own country is never its target unless a construction says so
