@@ -46,7 +46,7 @@ NOT_THE_ACTOR = [
     ("The intruders planted clues to make it look like Pyongyang was behind it",
      "north-korea", "setting", "Pyongyang", ()),
     ("A Pakistan-based actor's servers were quietly taken over by Secret Blizzard",
-     "pakistan", "", "", ("russia",)),
+     "pakistan", "target", "Pakistan-based", ("russia",)),
     ("ウクライナ政府はロシアが関与したと非難した", "russia", "actor", "ロシア", ("russia",)),
     ("ロシア政府は米国のハッキングを非難した", "russia", "accuser", "ロシア政府", ()),
     ("Venemaa süüdistas Eestit küberrünnakus", "russia", "accuser", "Venemaa", ()),
@@ -61,11 +61,9 @@ def test_a_state_that_speaks_suffers_or_only_supplies_is_not_the_actor(
     assert result.actor_sets == sets
     if role == "actor":
         assert cue(result, state).text == quoted
-    elif role:
+    else:
         m = mention(result, state)
         assert (m.role, m.text) == (role, quoted)
-    else:  # the victim's state is named as neither actor nor mention of an attribution
-        assert state not in result.actor_sets
 
 
 OWN_COUNTRY = [

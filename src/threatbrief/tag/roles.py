@@ -99,10 +99,13 @@ class RoleRules:
         self._instrument = re.compile(
             rf"^\s+(?:[\w-]+\s+)?(?:{alternation(en.get('instrument_nouns', []))})\b"
         )
-        self._victim = re.compile(
-            r"^['’]s?\s+(?:[\w-]+\s+){0,3}?(?:was|were|had been|have been|has been|got|are|is)"
+        victim = (
+            r"['’]s?\s+(?:[\w-]+\s+){0,3}?(?:was|were|had been|have been|has been|got|are|is)"
             rf"\s+(?:\w+\s+)?(?:{alternation(en.get('victim_passive', []))})\s+(?:by|to)\b"
         )
+        self._victim = re.compile("^" + victim)
+        # the same seen from the state: "Pakistan-based actor's servers were taken over by"
+        self._victim_after = re.compile(r"^[\w\s-]{0,40}?" + victim)
         self._ja_subject = re.compile(rf"^(?:{alternation(ja.get('subject_particles', []))})")
         self._ja_hostile = re.compile(alternation(ja.get("hostile", [])))
         self._ja_passive = re.compile(alternation(ja.get("passive", [])))
@@ -161,6 +164,8 @@ class RoleRules:
             return "accuser"
         if self._instrument.match(after):
             return "setting"
+        if self._victim_after.match(after):
+            return "target"
         if self._target_before.search(lead[-60:]):
             return "target"
         return "setting"
