@@ -197,3 +197,39 @@ def test_partner_institutions_give_the_partner_as_target(
     for e in result.evidence:
         if e.kind == "target":
             assert e.text and text[e.start : e.end] == e.text and e.role == "target"
+
+
+# (text, sectors): a sector word names a victim only where the clause makes it one
+SECTORS = [
+    # hard negatives: the actor, the speaker, a name, a disguise, untouched data
+    ("Phishers relied on social engineering against staff", ()),
+    ("Russian military intelligence attacked the shipping registry", ("transport",)),
+    ("Chinese military personnel were charged over the intrusion", ()),
+    ("The government said the intrusion was contained", ()),
+    ("The public broadcaster NHK reported a ransomware attack on a port operator", ("transport",)),
+    ("Spies posing as reporters and diplomats phished the researchers' inboxes", ()),
+    ("英政府が攻撃を非難した", ()),
+    ("宇宙航空研究開発機構に不正アクセス", ("education-research",)),
+    ("攻撃を受けたが、電力や鉄道に関する情報は流出していない", ()),
+    ("ロシアの軍事行動とサイバー攻撃が連動している", ()),
+    # recall: how sources name victims
+    ("A campaign against Japanese broadcasters", ("media",)),
+    ("The phishing targeted think-tank staff", ("education-research",)),
+    ("Intruders breached a credit bureau", ("finance",)),
+    ("Attackers hit a nuclear plant operator", ("energy",)),
+    ("Ransomware stopped production at an automaker's plant", ("manufacturing",)),
+    ("The wiper hit internet providers across the region", ("telecom",)),
+    ("Hackers stole data from the federal government", ("government",)),
+    ("Küberrünnak tabas pangad ja krüptobörsid", ("crypto-currency", "finance")),
+]
+
+
+@pytest.mark.parametrize(("text", "sectors"), SECTORS)
+def test_sector_words_name_a_victim_only_in_the_victims_place(
+    text: str, sectors: tuple[str, ...]
+) -> None:
+    result = tag(text)
+    assert result.sectors == sectors
+    for e in result.evidence:
+        if e.kind == "sector":
+            assert text[e.start : e.end] == e.text and e.role == "target"

@@ -36,7 +36,12 @@ class VictimRules:
             rf"^(?:\s+|(?=[\u3040-\u9fff]))(?:{alternation(rules.get('actor_after', []))})"
         )
         self._sector_speaker = re.compile(
-            rf"^\s+(?:(?:has|have|also)\s+)?(?:{alternation(rules.get('speaker_verbs', []))})\b"
+            r"^(?:\s+[\w-]+)??\s+(?:(?:has|have|also)\s+)?"
+            rf"(?:{alternation(rules.get('speaker_verbs', []))})\b"
+        )
+        self._impersonated = re.compile(
+            rf"\b(?:{alternation(rules.get('impersonated_before', []))})\s+(?:the\s+|an?\s+)?"
+            r"(?:[\w-]+\s+){0,5}?$"
         )
         self._ja_org = re.compile(
             rf"^[\u3400-\u9fff\u30a0-\u30ff]{{0,6}}"
@@ -62,6 +67,8 @@ class VictimRules:
         """A sector word that names the actor, the speaker or part of a longer name, not a
         victim: "military intelligence", "the government said", 宇宙航空研究開発機構."""
         after = f.low[hit.end : hit.end + WINDOW]
+        if self._impersonated.search(f.low[max(0, hit.start - 80) : hit.start]):
+            return True
         if (
             self._sector_actor_after.match(after)
             or self._sector_speaker.match(after)
