@@ -26,7 +26,7 @@ _LATIN = frozenset(
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     term: Term
     start: int
@@ -46,6 +46,8 @@ class Field:
     marks: dict[str, list[int]] = field(default_factory=dict)
     mark_ends: dict[str, list[int]] = field(default_factory=dict)
     _sentences: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    # answers the rules give once per sentence (the attribution type), keyed by their question
+    memo: dict[tuple[str, int], str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:

@@ -223,12 +223,15 @@ class Tagger:
             return "et-attributive" if not self._criminal.match(after.strip()) else ""
         sentence_start, _ = f.sentence(s, e)
         lead = low[sentence_start:s]
+        # the patterns that end at the hit need only the lead's tail (the longest link with
+        # "the governments of countries such as" is under 70 characters)
+        tail = lead[-100:]
         if role == "weak_services":
             if (
                 self._en_noun_after.match(after)
                 or after.startswith(("-linked", "-backed"))
-                or self._en_link_before.search(lead)
-                or re.search(r"['’]s\s+$", lead)
+                or self._en_link_before.search(tail)
+                or re.search(r"['’]s\s+$", tail)
             ):
                 return "state-service-attributive"
             return ""
@@ -248,27 +251,26 @@ class Tagger:
                 return "state-compound"
         if role not in ("names", "adjectives"):
             return ""
-        if role == "adjectives" and self._fr_noun_before.search(lead):
+        if role == "adjectives" and self._fr_noun_before.search(tail):
             return "fr-attributive"
         if (
             role == "names"
-            and self._fr_link_before.search(lead)
+            and self._fr_link_before.search(tail)
             and re.search(r"\b(?:exploit\w*|attaqu\w*|pirat\w*|cyber\w*|espionn\w*|campagne)", lead)
         ):
             return "fr-link"
-        context = bool(
+        if self._en_link_before.search(tail) and (
             self._en_noun_before.search(lead)
             or self._en_group_before.search(lead)
             or self._event.search(lead)
             or any(a < s and a >= sentence_start for a, _ in alias_spans)
-        )
-        if self._en_link_before.search(lead) and context:
-            near = self._en_near_link.search(lead)
-            if not near or self._en_near_actor.search(lead[: near.start()]):
+        ):
+            near = self._en_near_link.search(tail)
+            if not near or self._en_near_actor.search(tail[: near.start()]):
                 return "state-link"
-        if self._en_attributed_to.search(lead):
+        if "attribut" in lead and self._en_attributed_to.search(lead[-160:]):
             return "state-attributed"
-        if self._en_blame_before.search(lead) and self._en_blame_after.match(after):
+        if self._en_blame_before.search(tail) and self._en_blame_after.match(after):
             return "state-blame"
         if self._et_blame.search(lead):
             return "et-attributive"
@@ -403,6 +405,8 @@ class Tagger:
                         )
                     )  # fmt: skip
                     continue
+                if ("actor_set", hit.term.value, f.name + "#cue") in seen:
+                    continue  # one cue per state and field; the first one's hedge is kept
                 hedge = self._hedge(f, hit.start, hit.end)
                 how = (role, hedge, self._attribution_type(f, hit.start, source_kind))
                 rule += "-hedged" if hedge else ""
@@ -481,8 +485,10 @@ class Tagger:
 
     def _hedge(self, f: Field, start: int, end: int) -> str:
         """The source's own hedge in the sentence of an attribution, as written ("" if none)."""
+        positions = f.marks.get("hedge")
+        if not positions:  # most fields hedge nothing
+            return ""
         left, right = f.sentence(start, end)
-        positions = f.marks.get("hedge", ())
         i = bisect.bisect_left(positions, left)
         if i < len(positions) and positions[i] < right:
             return f.quote(positions[i], f.mark_ends["hedge"][i])[0].rstrip("。")
@@ -495,8 +501,14 @@ class Tagger:
         if not any(kind in marks for kind in ATTRIBUTION_KINDS):  # most fields name nobody
             return source_kind if source_kind in ATTRIBUTION_KINDS else "media"
         left, right = f.sentence(start, start)
-        found = [k for k in ATTRIBUTION_KINDS if any_between(marks.get(k, ()), left, right)]
-        return self.roles.attribution_type(found or [k for k in ATTRIBUTION_KINDS if k in marks])
+        known = f.memo.get(("type", left))
+        if known is None:  # one answer per sentence
+            found = [k for k in ATTRIBUTION_KINDS if any_between(marks.get(k, ()), left, right)]
+            known = self.roles.attribution_type(
+                found or [k for k in ATTRIBUTION_KINDS if k in marks]
+            )
+            f.memo[("type", left)] = known
+        return known
 
     def _finish(self, evidence: list[Evidence], mentions: list[Evidence]) -> Tagging:
         # the actor's own country is never its target unless a construction says so
