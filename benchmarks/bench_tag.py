@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Tagger speed: 20,000 documents of about 1 KB against the full lexicon, on one core.
 
-Prints documents per second for the Aho-Corasick tagger and, on a sample, for a naive loop of
-one compiled regex per alias (what the tagger replaces), with the ratio of the two.
+Prints documents per second, in one run, for the whole tagger (automaton and rules), for the
+two automaton passes alone (the floor the rules sit on) and, on a sample, for a naive loop of
+one compiled regex per alias (what the tagger replaces), with the ratios.
 
     python benchmarks/bench_tag.py [--docs 20000]
 """
@@ -16,13 +17,14 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from threatbrief import pipeline
 from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
-from threatbrief.tag.lexicon import load_lexicon
+from threatbrief.tag.lexicon import fold, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [
@@ -67,6 +69,17 @@ def run(tagger: Tagger, docs: list[tuple[str, str]]) -> tuple[float, int]:
     return len(docs) / (time.perf_counter() - t0), labelled
 
 
+def automaton_only(lexicon: Any, docs: list[tuple[str, str]]) -> float:
+    """Both Aho-Corasick passes over the folded fields, nothing else: the floor of the tagger."""
+    t0 = time.perf_counter()
+    for title, summary in docs:
+        for text in (title, summary):
+            low = fold(text)
+            lexicon.automaton.find_matches_as_indexes(low, overlapping=False)
+            lexicon.cue_automaton.find_matches_as_indexes(low, overlapping=False)
+    return len(docs) / (time.perf_counter() - t0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=20_000)
@@ -88,6 +101,7 @@ def main() -> None:
             rx.search(title)
             rx.search(summary)
     naive = len(sample) / (time.perf_counter() - t0)
+    floor = automaton_only(lexicon, docs)
     print(
         f"lexicon {lexicon.version}: {len(lexicon.actors)} groups, {len(aliases)} aliases, "
         f"{len(lexicon.patterns)} patterns in one automaton"
@@ -96,7 +110,9 @@ def main() -> None:
     print(f"tagger (Aho-Corasick + rules)     {fast:10,.0f} docs/s")
     print(f"tagger on dense docs (a cue in every sentence) {dense:10,.0f} docs/s")
     print(f"naive regex per alias (aliases only, {len(sample)} docs) {naive:10,.0f} docs/s")
-    print(f"ratio                             {fast / naive:10,.1f}x")
+    print(f"automaton passes alone            {floor:10,.0f} docs/s")
+    print(f"ratio to the naive regex loop     {fast / naive:10,.1f}x")
+    print(f"share of the automaton alone      {fast / floor:10,.2f}x")
     retag(docs)
 
 

@@ -6,8 +6,12 @@
 Each labelled line has id, title, summary, lang, actor_sets (china, north-korea, russia),
 extra_actor_sets (other states) and sectors. The script runs the tagger through the same code
 path as `threatbrief classify`, then prints per-label and micro precision, recall and F1 for
-actor sets (all states, and the three main ones alone) and for sectors, and a confusion list of
-false positives and misses with the evidence that produced them.
+actor sets (all states, and the three main ones alone) and for sectors, the own-country-as-
+target rate (attributed items whose targets include the actor's own country), and a confusion
+list of false positives and misses with the evidence, role, hedge and attribution type that
+produced them. Several files are scored one after the other.
+
+    python benchmarks/eval_tagger.py items.jsonl items-v2.jsonl --show-errors
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from threatbrief.tag.classify import classify_stream
+from threatbrief.tag.lexicon import load_lexicon
 
 MAIN_SETS = ("china", "north-korea", "russia")
 
@@ -54,7 +59,11 @@ def score(
             elif label in got:
                 c["fp"] += 1
                 ev = [
-                    f"{e['text']!r} ({e['rule']}, {e['field']})"
+                    f"{e['text']!r} ({e['rule']}, {e['field']}"
+                    + (f", role {e['role']}" if e.get("role") else "")
+                    + (f", hedge {e['hedge']!r}" if e.get("hedge") else "")
+                    + (f", {e['attribution_type']}" if e.get("attribution_type") else "")
+                    + ")"
                     for e in pred[item["id"]]["evidence"]
                     if e["label"] == label
                 ]
@@ -87,17 +96,38 @@ def report(title: str, per: dict[str, Counter]) -> None:
     )
 
 
+def own_country_rate(pred: dict[str, dict]) -> tuple[int, int, list[str]]:
+    """Attributed items, those whose targets include an actor set's own country, and which."""
+    iso = {name: str(forms.get("iso")) for name, forms in load_lexicon().states.items()}
+    attributed, own, which = 0, 0, []
+    for item_id, out in pred.items():
+        sets = out.get("actor_sets") or []
+        if not sets:
+            continue
+        attributed += 1
+        hit = sorted({iso.get(s) for s in sets} & set(out.get("targets") or []))
+        if hit:
+            own += 1
+            which.append(f"{item_id} ({', '.join(str(h) for h in hit)})")
+    return attributed, own, which
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("labelled", type=Path)
+    parser.add_argument("labelled", type=Path, nargs="+")
     parser.add_argument("--show-errors", action="store_true")
     args = parser.parse_args()
-    lines = args.labelled.read_text(encoding="utf-8").splitlines()
+    for path in args.labelled:
+        evaluate(path, args.show_errors)
+
+
+def evaluate(path: Path, show_errors: bool) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
     gold = [json.loads(line) for line in lines if line.strip()]
     out = io.StringIO()
     classify_stream(io.StringIO("\n".join(lines) + "\n"), out)
     pred = {d["id"]: d for d in map(json.loads, out.getvalue().splitlines())}
-    print(f"{len(gold)} labelled items from {args.labelled}")
+    print(f"\n=== {len(gold)} labelled items from {path}")
     all_errors = []
     for title, key, restrict in (
         ("Actor sets (all states)", "actor_sets", ()),
@@ -108,7 +138,13 @@ def main() -> None:
         report(title, per)
         if restrict or key == "sectors":
             all_errors += errors
-    if args.show_errors:
+    attributed, own, which = own_country_rate(pred)
+    rate = own / attributed if attributed else 0.0
+    print(
+        f"\nOwn country as target: {own} of {attributed} attributed items ({rate:.1%})"
+        + (f": {'; '.join(which)}" if which else "")
+    )
+    if show_errors:
         print("\nConfusions (false positives with their evidence, misses with the rationale):")
         for line in all_errors:
             print("  " + line)

@@ -90,7 +90,11 @@ def test_explain_prints_evidence_and_corrections(
     assert result.exit_code == 0, result.output
     out = runner.invoke(cli, ["--db", str(db_path), "explain", ids["1"]]).stdout
     assert "actor sets: russia" in out
-    assert "actor_set=russia: title[8:11] 'GRU' rule state-service, confidence 0.90" in out
+    # the role, the source's hedge (none here) and who attributes (the feed is a CERT's)
+    assert (
+        "actor_set=russia: title[8:11] 'GRU' rule state-service, confidence 0.90, role actor, "
+        "no hedge, official attribution" in out
+    )
     out2 = runner.invoke(cli, ["--db", str(db_path), "explain", ids["2"]]).stdout
     assert "sector=transport: analyst add — port operator" in out2
     missing = runner.invoke(cli, ["--db", str(db_path), "explain", "nope"])
@@ -129,7 +133,21 @@ def test_classify_writes_one_line_per_input_line_in_order() -> None:
         "end": 29,
         "rule": "state-link",
         "confidence": 0.9,
+        "role": "actor",
+        "hedge": "",
+        "attribution_type": "media",
     }
+    # the attribution list is added beside the evidence: who did it, how sure, who says so
+    assert out[0]["attribution"] == [
+        {
+            "label": "north-korea",
+            "kind": "actor_set",
+            "role": "actor",
+            "hedge": "",
+            "type": "media",
+            "evidence": {"text": "North Korea", "field": "title", "start": 18, "end": 29},
+        }
+    ]
     assert out[1]["line"] == 2 and out[1]["error"].startswith("invalid JSON")
     assert out[2]["actor_sets"] == ["north-korea"]
     assert out[3] == {"id": None, "line": 4, "error": "empty line"}
@@ -393,3 +411,33 @@ def test_classify_gives_one_strict_json_line_for_every_input_line(
             assert source[e["start"] : e["end"]] == e["text"]
     else:
         assert got["id"] == item_id and got["line"] == 2 and error in got["error"]
+
+
+def test_role_hedge_and_attribution_type_are_stored_and_survive_retag(
+    httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime
+) -> None:
+    ids = _ingest(httpserver, db, now)
+    tagger = Tagger(load_lexicon())
+    hedged = tagger.tag(
+        [("title", "Mandiant said a suspected Chinese espionage group breached the ministry")]
+    )
+    with db.atomic():
+        tag_table.save_taggings(db, [(ids["2"], hedged.evidence)], tagger.version, now)
+    (row,) = [t for t in tag_table.item_tags(db, ids["2"]) if t.kind == "actor_set"]
+    assert (row.value, row.role, row.hedge, row.attribution_type) == (
+        "china",
+        "actor",
+        "suspected",
+        "vendor",
+    )
+    # retag reads the feed's kind from the store: a CERT feed's text naming no attributor is
+    # an official attribution, exactly as at ingest
+    pipeline.run_retag(db, tagger, workers=1)
+    stored = tag_table.item_tags(db, ids["1"])
+    (gru,) = [t for t in stored if t.kind == "actor_set" and t.field == "title"]
+    assert (gru.evidence_text, gru.role, gru.hedge, gru.attribution_type) == (
+        "GRU",
+        "actor",
+        "",
+        "official",
+    )

@@ -289,6 +289,12 @@ class Evidence:
     end: int
     rule: str
     confidence: float
+    # the mention's role in its clause: actor, beneficiary, target, accuser or setting
+    role: str = ""
+    # the source's own hedge in the attribution's sentence ("suspected", とみられる), or ""
+    hedge: str = ""
+    # who attributes: official, vendor, media or self-claimed ("" for sectors and targets)
+    attribution_type: str = ""
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -300,6 +306,9 @@ class Evidence:
             "end": self.end,
             "rule": self.rule,
             "confidence": self.confidence,
+            "role": self.role,
+            "hedge": self.hedge,
+            "attribution_type": self.attribution_type,
         }
 
 
@@ -313,6 +322,9 @@ class Tagging:
     targets: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     lexicon_version: str
+    # state mentions that attribute nothing, with their role (kind "mention"): the accuser,
+    # the victim, the setting; for `classify` and `explain`, never stored as labels
+    mentions: tuple[Evidence, ...] = ()
 
     def confidence(self, kind: str, label: str) -> float:
         """The best confidence among the evidence for one label."""
@@ -353,6 +365,9 @@ class StoredTag:
     lexicon_version: str = ""
     note: str = ""
     tlp: TLP = TLP.CLEAR
+    role: str = ""
+    hedge: str = ""
+    attribution_type: str = ""
 
     @property
     def source(self) -> TagOrigin:

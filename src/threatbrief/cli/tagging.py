@@ -92,9 +92,17 @@ def _reason(t: StoredTag) -> str:
         return (
             f"{t.partner} assesses so in {t.evidence_text!r} (TLP:{t.tlp.label.upper()}, {t.note})"
         )
+    # the mention's role, the source's hedge in its own words and who attributes
+    how = [f"role {t.role}"] if t.role else []
+    if t.kind in ("actor_set", "actor"):
+        how.append(f"hedge {t.hedge!r}" if t.hedge else "no hedge")
+        if t.attribution_type:
+            how.append(f"{t.attribution_type} attribution")
     return (
         f"{t.field}[{t.start}:{t.end}] {t.evidence_text!r} rule {t.rule}, "
-        f"confidence {t.confidence:.2f} (lexicon {t.lexicon_version})"
+        f"confidence {t.confidence:.2f}"
+        + "".join(f", {h}" for h in how)
+        + f" (lexicon {t.lexicon_version})"
     )
 
 

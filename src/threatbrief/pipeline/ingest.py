@@ -109,13 +109,14 @@ def feed_report(config: Config, db: sqlite_utils.Database) -> list[feed_table.Fe
 
 
 def _parse_and_tag(
-    parse: Callable[[], ParsedFeed], sources: tuple[Path, ...]
+    parse: Callable[[], ParsedFeed], sources: tuple[Path, ...], feed_kind: str = "cert"
 ) -> tuple[ParsedFeed, list[tuple[Evidence, ...]]]:
     """In a parse worker: the parsed feed, and the evidence for each of its items (the worker
     builds the same default Tagger; unchanged items are tagged too and then dropped)."""
     parsed = parse()
-    rows = [("", i.title, i.summary, i.content) for i in parsed.items]
-    return parsed, [evidence for _, evidence in evidence_for(Tagger.default(list(sources)), rows)]
+    rows = [("", i.title, i.summary, i.content, feed_kind) for i in parsed.items]
+    tagger = Tagger.default(list(sources))
+    return parsed, [evidence for _, evidence in evidence_for(tagger, rows)]
 
 
 async def _parse_with(executor: Executor | None, parse: Callable[[], T]) -> T:
@@ -160,7 +161,8 @@ async def _store_parsed(
         if run.executor is not None and run.tagger.sources is not None:
             # tag in the worker too: the event loop keeps fetching instead of running rules
             parsed, evidence = await _parse_with(
-                run.executor, functools.partial(_parse_and_tag, parse, run.tagger.sources)
+                run.executor,
+                functools.partial(_parse_and_tag, parse, run.tagger.sources, feed.kind),
             )
         else:
             parsed = await _parse_with(run.executor, parse)
@@ -173,7 +175,7 @@ async def _store_parsed(
             feed.id, "failed", status=result.status, duration=result.duration, error=f"parse: {exc}"
         )
     if evidence is None:
-        rows = [("", i.title, i.summary, i.content) for i in parsed.items]
+        rows = [("", i.title, i.summary, i.content, feed.kind) for i in parsed.items]
         evidence = [found for _, found in evidence_for(run.tagger, rows)]
     with transaction(db):
         saved = item_table.save_items(db, parsed.items, now)
@@ -371,7 +373,7 @@ def run_reparse(
         except ParseError as exc:
             outcomes.append(FeedOutcome(feed_id, "failed", error=f"parse: {exc}"))
             continue
-        rows = [("", i.title, i.summary, i.content) for i in parsed.items]
+        rows = [("", i.title, i.summary, i.content, feed.kind) for i in parsed.items]
         evidence = [found for _, found in evidence_for(tagger, rows)]
         with transaction(db):
             saved = item_table.save_items(db, parsed.items, now)

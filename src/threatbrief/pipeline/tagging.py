@@ -44,16 +44,21 @@ __all__ = [
 Taggings = list[tuple[str, tuple[Evidence, ...]]]
 
 
-def evidence_for(tagger: Tagger, rows: Iterable[tuple[str, str, str, str]]) -> Taggings:
-    """The evidence for each (id, title, summary, content) row."""
+# a feed's kind (feeds.yaml) as the attribution type of a text that names no attributor
+FEED_ATTRIBUTION = {"cert": "official", "government": "official", "vendor": "vendor"}
+
+
+def evidence_for(tagger: Tagger, rows: Iterable[tuple[str, str, str, str, str]]) -> Taggings:
+    """The evidence for each (id, title, summary, content, feed kind) row."""
     return [
         (
             item_id,
             tagger.tag(
-                [("title", title or ""), ("summary", summary or ""), ("content", content or "")]
+                [("title", title or ""), ("summary", summary or ""), ("content", content or "")],
+                FEED_ATTRIBUTION.get(kind or "", "media" if kind else ""),
             ).evidence,
         )
-        for item_id, title, summary, content in rows
+        for item_id, title, summary, content, kind in rows
     ]
 
 
@@ -78,7 +83,7 @@ def _init_tag_worker(sources: tuple[Path, ...]) -> None:
     _worker_tagger = Tagger.default(list(sources))
 
 
-def _tag_batch(rows: list[tuple[str, str, str, str]]) -> Taggings:
+def _tag_batch(rows: list[tuple[str, str, str, str, str]]) -> Taggings:
     """In a worker process: the evidence for each row."""
     assert _worker_tagger is not None
     return evidence_for(_worker_tagger, rows)

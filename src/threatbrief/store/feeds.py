@@ -39,12 +39,13 @@ def feed_state(db: sqlite_utils.Database, feed_id: str) -> FeedState:
 
 
 def sync_feeds(db: sqlite_utils.Database, feeds: Iterable[Feed]) -> None:
-    """Make sure every configured feed has a row (and its current URL, credentials hidden)."""
+    """Make sure every configured feed has a row (and its current URL, credentials hidden,
+    and kind: the attribution type of its texts that name no attributor)."""
     for feed in feeds:
         db.execute(
-            "insert into feeds (id, url, consecutive_failures) values (?, ?, 0) "
-            "on conflict(id) do update set url = excluded.url",
-            [feed.id, redact_url(feed.url)],
+            "insert into feeds (id, url, consecutive_failures, kind) values (?, ?, 0, ?) "
+            "on conflict(id) do update set url = excluded.url, kind = excluded.kind",
+            [feed.id, redact_url(feed.url), feed.kind],
         )
 
 

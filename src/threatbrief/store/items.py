@@ -218,11 +218,12 @@ def _link_sources(db: sqlite_utils.Database, rows: list[dict[str, Any]], now: da
 
 def item_texts(
     db: sqlite_utils.Database, ids: Sequence[str]
-) -> Iterator[tuple[str, str, str, str]]:
-    """(id, title, summary, content) of the given items."""
+) -> Iterator[tuple[str, str, str, str, str]]:
+    """(id, title, summary, content, kind of its feed) of the given items."""
     for chunk in chunks(list(ids)):
         yield from db.execute(
-            f"select id, title, summary, content from items where id in ({marks(chunk)})",
+            "select items.id, title, summary, content, coalesce(feeds.kind, '') from items "
+            f"left join feeds on feeds.id = items.feed_id where items.id in ({marks(chunk)})",
             list(chunk),
         )
 

@@ -242,6 +242,19 @@ def m006_commit_order(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m007_attribution(db: sqlite_utils.Database) -> None:
+    """Each lexicon tag keeps the mention's role in its clause (actor, beneficiary, target),
+    the source's own hedge and who attributes (official, vendor, media, self-claimed); rows
+    written before stay empty until the next `retag`. Feeds keep their kind (cert,
+    government, vendor, news), the attribution type when a text names no attributor."""
+    tags = table(db, "tags")
+    tags.add_column("role", str)
+    tags.add_column("hedge", str)
+    tags.add_column("attribution_type", str)
+    table(db, "feeds").add_column("kind", str)
+
+
+@migrations()
 def m009_users(db: sqlite_utils.Database) -> None:
     """The people who use the web workspace: their role, their TLP clearance and an argon2
     hash of their password, with the count of failed logins that slows the next attempt."""

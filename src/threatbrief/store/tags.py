@@ -38,14 +38,15 @@ def save_taggings(
     rows = [
         (
             item_id, e.kind, e.label, e.confidence, e.rule, e.text, e.field, e.start, e.end,
-            "lexicon", "add", lexicon_version, created,
+            "lexicon", "add", lexicon_version, created, e.role, e.hedge, e.attribution_type,
         )
         for item_id, evidence in taggings
         for e in evidence
     ]  # fmt: skip
     db.conn.executemany(
         "insert into tags (item_id, kind, value, confidence, rule, evidence_text, field, start, "
-        '"end", origin, action, lexicon_version, created_at) values (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+        '"end", origin, action, lexicon_version, created_at, role, hedge, attribution_type) '
+        "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         rows,
     )
 
@@ -90,7 +91,7 @@ def add_analyst_tag(
 
 _TAG_COLUMNS = (
     'kind, value, origin, action, confidence, rule, evidence_text, field, start, "end", '
-    "lexicon_version, note, tlp"
+    "lexicon_version, note, tlp, role, hedge, attribution_type"
 )
 
 
@@ -102,7 +103,8 @@ def item_tags(db: sqlite_utils.Database, item_id: str) -> list[StoredTag]:
 
 
 def _stored_tag(row: tuple[Any, ...]) -> StoredTag:
-    kind, value, origin, action, confidence, rule, text, field, start, end, version, note, tlp = row
+    kind, value, origin, action, confidence, rule, text, field, start, end, version, note = row[:12]
+    tlp, role, hedge, attribution_type = row[12:]
     return StoredTag(
         kind=kind,
         value=value,
@@ -117,4 +119,7 @@ def _stored_tag(row: tuple[Any, ...]) -> StoredTag:
         lexicon_version=version or "",
         note=note or "",
         tlp=decode_tlp(tlp),
+        role=role or "",
+        hedge=hedge or "",
+        attribution_type=attribution_type or "",
     )

@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """`threatbrief classify`: JSON Lines in, one JSON line out per input line, in order.
 
-Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...} (unknown keys ignored).
-Output lines: {"id", "actor_sets", "actors", "sectors", "targets", "evidence": [...]}; a line
+Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...} (unknown keys ignored;
+an optional "source_kind" of official, vendor or media is the attribution type of a text that
+names no attributing agent).
+Output lines: {"id", "actor_sets", "actors", "sectors", "targets", "evidence": [...],
+"attribution": [{label, role, hedge, type, evidence}]}: each attribution (state or group, with
+the source's hedge and who attributes) and each state mention that attributes nothing (its role:
+accuser, target, setting); a line
 that cannot be read gives {"id": null, "line": N, "error": "..."} and the stream goes on.
 Input is read as bytes and each line decoded on its own, so one byte that is not UTF-8, a lone
 surrogate or a line of a gigabyte costs only that line; output is always strict JSON (a `NaN`
@@ -37,8 +42,28 @@ def tagging_json(item_id: Any, tagging: Tagging) -> dict[str, Any]:
         "sectors": list(tagging.sectors),
         "targets": list(tagging.targets),
         "evidence": [e.as_dict() for e in tagging.evidence],
+        "attribution": attribution_json(tagging),
         "lexicon_version": tagging.lexicon_version,
     }
+
+
+def attribution_json(tagging: Tagging) -> list[dict[str, Any]]:
+    """Who the source says did it, how sure it is and who says so; then the other mentions."""
+    out = []
+    for e in (*tagging.evidence, *tagging.mentions):
+        if e.kind not in ("actor_set", "actor", "mention"):
+            continue
+        out.append(
+            {
+                "label": e.label,
+                "kind": "actor" if e.kind == "actor" else "actor_set",
+                "role": e.role,
+                "hedge": e.hedge,
+                "type": e.attribution_type if e.kind != "mention" else "",
+                "evidence": {"text": e.text, "field": e.field, "start": e.start, "end": e.end},
+            }
+        )
+    return out
 
 
 def _error(number: int, message: str, item_id: Any = None) -> dict[str, Any]:
@@ -91,8 +116,9 @@ def _classify_line(tagger: Tagger, number: int, line: str) -> dict[str, Any]:
         if value is not None and not isinstance(value, str):
             return _error(number, f"'{key}' is not a string", item_id)
         fields.append((key, value or ""))
+    kind = doc.get("source_kind")
     try:
-        return tagging_json(item_id, tagger.tag(fields))
+        return tagging_json(item_id, tagger.tag(fields, kind if isinstance(kind, str) else ""))
     except Exception as exc:  # one line's failure must not end the stream; it is reported
         log.exception("classify: line %d could not be tagged", number)
         return _error(number, f"could not be tagged: {type(exc).__name__}", item_id)

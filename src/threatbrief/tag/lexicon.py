@@ -47,6 +47,8 @@ class Lexicon:
     states: dict[str, dict[str, list[str]]]
     grammar: dict[str, Any]
     targeting: dict[str, list[str]]
+    # sectors.yaml `rules`: when a sector word names no victim (see tagger._sector_is_other)
+    sector_rules: dict[str, list[str]] = field(default_factory=dict)
     patterns: list[str] = field(default_factory=list)
     terms: list[list[Term]] = field(default_factory=list)
     automaton: Any = None
@@ -202,12 +204,15 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
         states=states_doc.get("states") or {},
         grammar=grammar,
         targeting=sectors_doc.get("targeting") or {},
+        sector_rules=sectors_doc.get("rules") or {},
     )
     index: dict[str, list[Term]] = {}
 
     stems: set[str] = set()
 
     def add(pattern: str, term: Term) -> None:
+        if "'" in pattern:  # feeds write the typographic apostrophe as often as the ASCII one
+            add(pattern.replace("'", "\u2019"), term)
         key = fold(pattern.strip())
         if key.endswith("*"):  # an Estonian stem: matches its inflected forms
             key = key.rstrip("*")
@@ -234,12 +239,21 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
         for role in ("names", "adjectives", "services", "weak_services"):
             for text in forms.get(role) or []:
                 add(str(text), Term("state", state, role=role, original=str(text)))
+                if str(text).endswith((" government", " regime")):  # "… Russian governments"
+                    add(f"{text}s", Term("state", state, role=role, original=f"{text}s"))
     for sector, words in (sectors_doc.get("sectors") or {}).items():
         for word in words:
             add(str(word), Term("sector", sector, original=str(word)))
     for code, words in (countries_doc.get("countries") or {}).items():
         for word in words:
             add(str(word), Term("country", code, original=str(word)))
+    # a partner's institutions, regions and cities name the country without naming it
+    for code, by_sector in (countries_doc.get("institutions") or {}).items():
+        for sector, words in (by_sector or {}).items():
+            for word in words or []:
+                add(str(word), Term("country", code, role="institution", original=str(word)))
+                if sector not in ("-", "reporters"):  # a ministry is also its sector
+                    add(str(word), Term("sector", str(sector), original=str(word)))
     lex.patterns = list(index)
     lex.terms = [index[p] for p in lex.patterns]
     cues: dict[str, list[str]] = {}
@@ -247,6 +261,7 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
         ("targeting", [w for ws in lex.targeting.values() for w in ws]),
         ("hedge", [w for ws in (grammar.get("hedges") or {}).values() for w in ws]),
         ("negation", [w for ws in (grammar.get("negations") or {}).values() for w in ws]),
+        *((kind, list(words or [])) for kind, words in (grammar.get("attributors") or {}).items()),
     ):
         for word in words:
             key = fold(str(word).strip())

@@ -16,24 +16,22 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from ..models import Evidence, Tagging
-from .lexicon import LOCAL_FILE, Lexicon, Term, fold, load_lexicon
-from .normalise import Normalised, normalise
+from .fields import CJK, Field, Hit, any_between, matches
+from .lexicon import LOCAL_FILE, Lexicon, fold, load_lexicon
+from .normalise import normalise
+from .roles import ACTOR_ROLES, ATTRIBUTION_KINDS, RoleRules
+from .victims import VictimRules
 
 __all__ = ["Tagger"]
 
 STRONG, ALIAS, FAMILY, SECTOR, HEDGED = 0.9, 0.95, 0.8, 0.8, 0.6
 WINDOW = 80
 # A sentence ends at . ! ? followed by a space, but not after an initial ("U.S.", "e.g.").
-_SENTENCE_END = re.compile(r"(?<![\s.][a-z])(?<!^[a-z])[.!?](?=\s|$)\s*|[。！？\n]\s*|;\s")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
-_LATIN_CHAR = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
 _CONTEXT = re.compile(
     r"(?i)\b(group|actor|actors|apt|hackers?|threat|campaign|espionage|"
     r"malware|intrusion|cyber|attack|attacks|backdoor|phishing)\b|グループ|集団|攻撃"
@@ -47,40 +45,11 @@ _FAMILY = {
     "chollima": "north-korea",
 }
 _FAMILY_RE = re.compile(r"\b([A-Z][a-z]{2,14}) (Typhoon|Blizzard|Sleet|Sandstorm|Chollima)\b")
+# capitalised words before a family name that make it weather, not a group ("Super Typhoon")
 _WEATHER = frozenset(
-    {
-        "Super",
-        "Tropical",
-        "Severe",
-        "Heavy",
-        "Strong",
-        "Powerful",
-        "Deadly",
-        "Major",
-        "Massive",
-        "Snow",
-        "Winter",
-        "Freezing",
-        "Light",
-        "Big",
-        "Great",
-        "Last",
-        "This",
-        "That",
-        "The",
-        "Desert",
-        "Dust",
-        "Sand",
-        "Spring",
-        "Summer",
-        "Autumn",
-        "Violent",
-        "Category",
-        "Monster",
-        "Fierce",
-        "Next",
-        "First",
-    }
+    "Super Tropical Severe Heavy Strong Powerful Deadly Major Massive Snow Winter Freezing Light "
+    "Big Great Last This That The Desert Dust Sand Spring Summer Autumn Violent Category Monster "
+    "Fierce Next First".split()
 )
 
 
@@ -94,51 +63,6 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(_word(w) for w in ordered)
 
 
-@dataclass
-class _Hit:
-    term: Term
-    start: int
-    end: int
-
-
-@dataclass
-class _Field:
-    """One field as the rules see it: `text` is the normalised text (`low` its folded form),
-    and every offset the rules use is into it; `span()` maps one back to `original`."""
-
-    name: str
-    original: str
-    normal: Normalised
-    low: str
-    hits: list[_Hit] = field(default_factory=list)
-    marks: dict[str, list[int]] = field(default_factory=dict)
-
-    @property
-    def text(self) -> str:
-        return self.normal.text
-
-    def quote(self, start: int, end: int) -> tuple[str, int, int]:
-        """The original text behind `text[start:end]`, with its offsets in the original."""
-        s, e = self.normal.span(start, end)
-        return self.original[s:e], s, e
-
-    @cached_property
-    def _bounds(self) -> tuple[list[int], list[int]]:
-        """Start of every sentence, and end of every sentence, in order."""
-        starts, ends = [0], []
-        for m in _SENTENCE_END.finditer(self.low):
-            ends.append(m.start())
-            starts.append(m.end())
-        ends.append(len(self.low))
-        return starts, ends
-
-    def sentence(self, start: int, end: int) -> tuple[int, int]:
-        starts, ends = self._bounds
-        i = max(bisect.bisect_right(starts, start) - 1, 0)
-        j = min(max(bisect.bisect_left(ends, end), i), len(ends) - 1)
-        return starts[i], ends[j]
-
-
 class Tagger:
     """Compiled rules over a `Lexicon`; `tag()` is safe to call from many threads."""
 
@@ -148,6 +72,9 @@ class Tagger:
         # the same one (the automata cannot be pickled); None for any other tagger
         self.sources: tuple[Path, ...] | None = None
         self._iso_state = {str(v.get("iso")): k for k, v in lexicon.states.items() if v.get("iso")}
+        self._state_iso = {v: k for k, v in self._iso_state.items()}
+        self.roles = RoleRules(lexicon.grammar, lexicon.states)
+        self.victims = VictimRules(lexicon, self.roles)
         g = lexicon.grammar
         en, ja, et = g.get("en", {}), g.get("ja", {}), g.get("et", {})
         nouns = _alternation(en.get("actor_nouns", []))
@@ -159,7 +86,11 @@ class Tagger:
         self._en_compound = re.compile(rf"^(?:{_alternation(en.get('compound_suffixes', []))})\b")
         self._en_noun_before = re.compile(rf"\b(?:{nouns})\b")
         links = _alternation(en.get("links", []))
-        self._en_link_before = re.compile(rf"\b(?:{links})\s+(?:the\s+)?(?:government\s+of\s+)?$")
+        self._en_link_before = re.compile(
+            rf"\b(?:{links})\s+(?:the\s+)?(?:governments?\s+of\s+)?"
+            r"(?:(?:countries|states|nations|regimes)\s+(?:like|such as|including)\s+)?$"
+        )
+        self._en_group_before = re.compile(r"\b(?:group|groups|crew|crews)\b")
         self._en_near_link = re.compile(r"\b(?:from|based in|operating from|in)\s+(?:the\s+)?$")
         self._en_attributed_to = re.compile(r"\battribut\w*\b[^.;]{0,80}\bto\s+(?:the\s+)?$")
         self._en_blame_before = re.compile(
@@ -173,6 +104,11 @@ class Tagger:
             r"operations?|activity|compromise|theft|heist|malware|espionage|incident|"
             r"exploitation|spying)\b"
         )
+        # "hackers from Russia", "attacks came from Russia": a from/in link needs the actor or
+        # the act right before it ("banks in Russia" is a place)
+        self._en_near_actor = re.compile(
+            rf"(?:{self._en_noun_before.pattern}|{self._event.pattern})\s+\S*\s*$"
+        )
         particles, ja_nouns = (
             _alternation(ja.get("particles", [])),
             _alternation(ja.get("nouns", [])),
@@ -184,6 +120,10 @@ class Tagger:
             rf"|^(?:{_alternation(et.get('links', []))})"
         )
         self._et_links = re.compile(r"^\s*(?:seotud|seostatud|toetatud|poolt toetatud)\b")
+        self._et_subject = re.compile(
+            r"^\s+(?:(?:on|oli|olid|ka|taas|jälle)\s+)?"
+            rf"(?:{_alternation(et.get('subject_verbs', []))})\b"
+        )
         self._et_blame = re.compile(rf"\b(?:{_alternation(et.get('blame', []))})\b")
         fr = g.get("fr", {})
         self._fr_noun_before = re.compile(
@@ -198,7 +138,7 @@ class Tagger:
             rf"probably|also|again|now|repeatedly|increasingly|then)\s+){{0,3}}(?:{verbs})\b"
         )
         self._coordination = re.compile(
-            r"^\s*(?:,\s*(?:and\s+|or\s+)?|and|or|&|/|と|や|ja|ning)\s*$"
+            r"^\s*(?:,\s*(?:and\s+|or\s+)?|and|or|and the|as well as|&|/|と|や|、|ja|ning)\s*$"
         )
 
     @cached_property
@@ -215,44 +155,58 @@ class Tagger:
         return _default_tagger(tuple(stamps))
 
     # ----------------------------------------------------------------- matching
-    def _scan(self, name: str, text: str) -> _Field:
+    def _scan(self, name: str, text: str) -> Field:
         normal = normalise(text)
-        f = _Field(name, text, normal, fold(normal.text))
+        f = Field(name, text, normal, fold(normal.text))
         lex = self.lexicon
-        for index, start, end in _matches(f.low, lex.automaton, lex.latin):
+        for index, start, end in matches(f.low, lex.automaton, lex.latin):
             for term in lex.terms[index]:
-                f.hits.append(_Hit(term, start, end))
-        for index, start, _end in _matches(f.low, lex.cue_automaton, lex.cue_latin):
+                f.hits.append(Hit(term, start, end))
+        for index, start, end in matches(f.low, lex.cue_automaton, lex.cue_latin):
             for kind in lex.cue_kinds[index]:
                 f.marks.setdefault(kind, []).append(start)
+                f.mark_ends.setdefault(kind, []).append(end)
         return f
 
     # ----------------------------------------------------------------- rules
-    def _hedged(self, f: _Field, start: int, end: int) -> bool:
+    def _hedged(self, f: Field, start: int, end: int) -> bool:
         return self._in_sentence(f, "hedge", start, end)
 
     @staticmethod
-    def _in_sentence(f: _Field, kind: str, start: int, end: int) -> bool:
+    def _in_sentence(f: Field, kind: str, start: int, end: int) -> bool:
         """Whether a cue word of `kind` (targeting, hedge) occurs in the sentence around a hit."""
         left, right = f.sentence(start, end)
-        return _any_between(f.marks.get(kind, ()), left, right)
+        return any_between(f.marks.get(kind, ()), left, right)
 
-    def _negated(self, f: _Field, start: int) -> bool:
+    def _negated(self, f: Field, start: int) -> bool:
         """A negation shortly before the hit, in its sentence ("previously attributed to")."""
         left, _ = f.sentence(start, start)
-        return _any_between(f.marks.get("negation", ()), max(left, start - 120), start)
+        return any_between(f.marks.get("negation", ()), max(left, start - 120), start)
 
-    def _state_rule(self, f: _Field, hit: _Hit, alias_spans: Sequence[tuple[int, int]]) -> str:
-        """The rule that makes this state cue attributive here, or "" if it is not."""
+    def _state_rule(self, f: Field, hit: Hit, alias_spans: Sequence[tuple[int, int]]) -> str:
+        """The rule that makes this state cue attributive here, or "" if it is not: the
+        constructions next to the hit first, then those of the clause (`roles.py`)."""
         role, low, s, e = hit.term.role, f.low, hit.start, hit.end
         before, after = low[max(0, s - WINDOW) : s], low[e : e + WINDOW]
         if before.endswith(self._blockers_before) or after.startswith(self._blockers_after):
             return ""
         if self._negated(f, s):
             return ""
+        near = self._near_rule(f, hit, alias_spans, after)
+        if near or CJK.search(hit.term.original):
+            return near if near != "victim" else ""
+        if role == "services":
+            return ""
+        lead = low[f.sentence(s, e)[0] : s][-160:]
+        return self.roles.actor_rule(role, lead, after)
+
+    def _near_rule(
+        self, f: Field, hit: Hit, alias_spans: Sequence[tuple[int, int]], after: str
+    ) -> str:
+        role, low, s, e = hit.term.role, f.low, hit.start, hit.end
         if role == "services":
             return "state-service"
-        if _CJK.search(hit.term.original):
+        if CJK.search(hit.term.original):
             if (
                 self._ja_after.match(after)
                 or self._ja_standalone.match(after)
@@ -260,21 +214,31 @@ class Tagger:
             ):
                 return "ja-attributive"
             return ""
+        nominative = low[s:e] == fold(hit.term.original).rstrip("*")
+        if nominative and self._et_subject.match(after):  # "Põhja-Korea varastas …"
+            return "et-subject"
+        if nominative and self.roles.et_accuser(after):  # "Venemaa süüdistas Eestit …"
+            return ""
         if self._et_after.match(after) or self._et_links.match(after):
             return "et-attributive" if not self._criminal.match(after.strip()) else ""
         sentence_start, _ = f.sentence(s, e)
         lead = low[sentence_start:s]
+        # the patterns that end at the hit need only the lead's tail (the longest link with
+        # "the governments of countries such as" is under 70 characters)
+        tail = lead[-100:]
         if role == "weak_services":
             if (
                 self._en_noun_after.match(after)
                 or after.startswith(("-linked", "-backed"))
-                or self._en_link_before.search(lead)
-                or re.search(r"['’]s\s+$", lead)
+                or self._en_link_before.search(tail)
+                or re.search(r"['’]s\s+$", tail)
             ):
                 return "state-service-attributive"
             return ""
         noun = self._en_noun_after.match(after)
         if noun and not self._criminal.search(after[: noun.end() + 1]):
+            if self.roles.victim(after[noun.end() :]):
+                return "victim"
             if not self._criminal.match(after[noun.end() :].strip()):
                 return "state-adjective" if role == "adjectives" else "state-possessive"
         compound = "-" in hit.term.original or self._en_compound.match(after)
@@ -287,34 +251,32 @@ class Tagger:
                 return "state-compound"
         if role not in ("names", "adjectives"):
             return ""
-        if role == "adjectives" and self._fr_noun_before.search(lead):
+        if role == "adjectives" and self._fr_noun_before.search(tail):
             return "fr-attributive"
         if (
             role == "names"
-            and self._fr_link_before.search(lead)
+            and self._fr_link_before.search(tail)
             and re.search(r"\b(?:exploit\w*|attaqu\w*|pirat\w*|cyber\w*|espionn\w*|campagne)", lead)
         ):
             return "fr-link"
-        context = bool(
+        if self._en_link_before.search(tail) and (
             self._en_noun_before.search(lead)
+            or self._en_group_before.search(lead)
             or self._event.search(lead)
             or any(a < s and a >= sentence_start for a, _ in alias_spans)
-        )
-        if self._en_link_before.search(lead) and context:
-            near = self._en_near_link.search(lead)
-            if not near or re.search(
-                rf"(?:{self._en_noun_before.pattern})\s+\S*\s*$", lead[: near.start()]
-            ):
+        ):
+            near = self._en_near_link.search(tail)
+            if not near or self._en_near_actor.search(tail[: near.start()]):
                 return "state-link"
-        if self._en_attributed_to.search(lead):
+        if "attribut" in lead and self._en_attributed_to.search(lead[-160:]):
             return "state-attributed"
-        if self._en_blame_before.search(lead) and self._en_blame_after.match(after):
+        if self._en_blame_before.search(tail) and self._en_blame_after.match(after):
             return "state-blame"
         if self._et_blame.search(lead):
             return "et-attributive"
         return ""
 
-    def _coordinate(self, f: _Field, hits: list[_Hit], rules: list[str]) -> list[str]:
+    def _coordinate(self, f: Field, hits: list[Hit], rules: list[str]) -> list[str]:
         """Share attribution across coordinated states ("Russian and North Korean hackers",
         "Russia, Iran and China are likely to interfere") and apply the subject rule."""
         chains: list[list[int]] = []
@@ -339,13 +301,22 @@ class Tagger:
             ):
                 for i in people:
                     out[i] = "state-subject"
+            if (
+                CJK.search(last.term.original)
+                and not any(out[i] for i in people)
+                and not self._negated(f, hits[chain[0]].start)
+            ):
+                _, right = f.sentence(last.start, last.end)
+                if self.roles.ja_subject(f.low[last.end : last.end + 2], f.low[last.end : right]):
+                    for i in people:
+                        out[i] = "ja-subject"
             found = next((out[i] for i in people if out[i]), "")
             if found and len(people) > 1:
                 for i in people:
                     out[i] = out[i] or found.removesuffix("-coordinated") + "-coordinated"
         return out
 
-    def _ambiguous_ok(self, f: _Field, hit: _Hit) -> bool:
+    def _ambiguous_ok(self, f: Field, hit: Hit) -> bool:
         original = f.text[hit.start : hit.end]
         if original != hit.term.original and original.lower() != original:
             return original[0].isupper() and original.lower() == hit.term.original.lower()
@@ -355,12 +326,18 @@ class Tagger:
         return bool(_CONTEXT.search(window))
 
     # ----------------------------------------------------------------- entry point
-    def tag(self, fields: Sequence[tuple[str, str]]) -> Tagging:
-        """Tag an item given as (field name, text) pairs, e.g. title and summary."""
+    def tag(self, fields: Sequence[tuple[str, str]], source_kind: str = "") -> Tagging:
+        """Tag an item given as (field name, text) pairs, e.g. title and summary.
+
+        `source_kind` (official, vendor or media: who publishes the feed) is the attribution
+        type when the text names no attributing agent."""
         evidence: list[Evidence] = []
+        mentions: list[Evidence] = []
         seen: set[tuple[str, str, str]] = set()
 
-        def add(kind: str, label: str, f: _Field, s: int, e: int, rule: str, conf: float) -> None:
+        def add(
+            kind: str, label: str, f: Field, s: int, e: int, rule: str, conf: float, *how: str
+        ) -> None:
             # a state named by the text itself is kept beside the state a group alias implies:
             # the export writes `attributed-to` only where the source said so
             cue = kind == "actor_set" and not rule.startswith("alias")
@@ -369,110 +346,180 @@ class Tagger:
                 return
             seen.add(key)
             quoted, start, end = f.quote(s, e)
-            evidence.append(Evidence(kind, label, quoted, f.name, start, end, rule, conf))
+            evidence.append(Evidence(kind, label, quoted, f.name, start, end, rule, conf, *how))
 
         lex = self.lexicon
         for name, text in fields:
             if not text:
                 continue
             f = self._scan(name, text[:1_000_000])
-            alias_spans = []
-            # (state, sentence start) of every attribution: that state is the actor there,
-            # so the same sentence naming its country does not make it a target
-            attributed: set[tuple[str | None, int]] = set()
+            alias_spans: list[tuple[int, int]] = []
+            crime_starts: list[int] = []  # where a criminal or hacktivist group is named
             for hit in f.hits:
                 if hit.term.kind != "alias":
                     continue
                 if hit.term.ambiguous and not self._ambiguous_ok(f, hit):
                     continue
                 actor = lex.actors[hit.term.value]
-                if ("actor", actor.name, f.name) in seen:
-                    alias_spans.append((hit.start, hit.end))
-                    continue
-                hedged = self._hedged(f, hit.start, hit.end)
-                conf = HEDGED + 0.1 if hedged else ALIAS
+                if not actor.state:
+                    crime_starts.append(hit.start)
                 alias_spans.append((hit.start, hit.end))
-                add("actor", actor.name, f, hit.start, hit.end, "alias", conf)
+                if ("actor", actor.name, f.name) in seen:
+                    continue
+                hedge = self._hedge(f, hit.start, hit.end)
+                conf = HEDGED + 0.1 if hedge else ALIAS
+                how = ("actor", hedge, self._attribution_type(f, hit.start, source_kind))
+                add("actor", actor.name, f, hit.start, hit.end, "alias", conf, *how)
                 if actor.state:
-                    attributed.add((actor.state, f.sentence(hit.start, hit.end)[0]))
-                    add(
-                        "actor_set",
-                        actor.state,
-                        f,
-                        hit.start,
-                        hit.end,
-                        "alias" + ("-hedged" if hedged else ""),
-                        conf,
-                    )
+                    rule = "alias" + ("-hedged" if hedge else "")
+                    add("actor_set", actor.state, f, hit.start, hit.end, rule, conf, *how)
             for m in _FAMILY_RE.finditer(f.text):
                 if m.group(1) in _WEATHER or not _CONTEXT.search(f.text):
                     continue
                 if any(s <= m.start() < e for s, e in alias_spans):
                     continue
                 state = _FAMILY[m.group(2).lower()]
-                hedged = self._hedged(f, m.start(), m.end())
-                add("actor", m.group(0), f, m.start(), m.end(), "alias-family", FAMILY)
-                add(
-                    "actor_set",
-                    state,
-                    f,
-                    m.start(),
-                    m.end(),
-                    "alias-family" + ("-hedged" if hedged else ""),
-                    HEDGED if hedged else FAMILY,
-                )
+                hedge = self._hedge(f, m.start(), m.end())
+                how = ("actor", hedge, self._attribution_type(f, m.start(), source_kind))
+                add("actor", m.group(0), f, m.start(), m.end(), "alias-family", FAMILY, *how)
+                rule = "alias-family" + ("-hedged" if hedge else "")
+                conf = HEDGED if hedge else FAMILY
+                add("actor_set", state, f, m.start(), m.end(), rule, conf, *how)
             state_hits = [h for h in f.hits if h.term.kind == "state"]
             rules = self._coordinate(
                 f, state_hits, [self._state_rule(f, h, alias_spans) for h in state_hits]
             )
-            for hit, rule in zip(state_hits, rules, strict=True):
-                if rule:
-                    hedged = self._hedged(f, hit.start, hit.end)
-                    attributed.add((hit.term.value, f.sentence(hit.start, hit.end)[0]))
-                    add(
-                        "actor_set",
-                        hit.term.value,
-                        f,
-                        hit.start,
-                        hit.end,
-                        rule + ("-hedged" if hedged else ""),
-                        HEDGED if hedged else STRONG,
-                    )
+            roles = self._mention_roles(f, state_hits, rules, crime_starts)
+            span_role = {}
+            for hit, rule, role in zip(state_hits, rules, roles, strict=True):
+                span_role[(hit.start, hit.end)] = role
+                if role == "organ":
+                    continue  # the organ's own evidence carries the attribution
+                if role not in ACTOR_ROLES:
+                    quoted, start, end = f.quote(hit.start, hit.end)
+                    shown = role or "setting"
+                    mentions.append(
+                        Evidence(
+                            "mention", hit.term.value, quoted, f.name, start, end,
+                            f"state-{shown}", 0.0, shown,
+                        )
+                    )  # fmt: skip
+                    continue
+                if ("actor_set", hit.term.value, f.name + "#cue") in seen:
+                    continue  # one cue per state and field; the first one's hedge is kept
+                hedge = self._hedge(f, hit.start, hit.end)
+                how = (role, hedge, self._attribution_type(f, hit.start, source_kind))
+                rule += "-hedged" if hedge else ""
+                conf = HEDGED if hedge else STRONG
+                add("actor_set", hit.term.value, f, hit.start, hit.end, rule, conf, *how)
             for hit in f.hits:
                 if hit.term.kind not in ("sector", "country"):
                     continue
                 kind = "sector" if hit.term.kind == "sector" else "target"
                 if (kind, hit.term.value, f.name) in seen:
                     continue  # one piece of evidence per label and field is enough
-                left, _ = f.sentence(hit.start, hit.end)
                 if not self._in_sentence(f, "targeting", hit.start, hit.end):
                     continue
-                if hit.term.kind == "sector":
-                    add("sector", hit.term.value, f, hit.start, hit.end, "sector-targeted", SECTOR)
-                elif (
-                    self._iso_state.get(hit.term.value),
-                    left,
-                ) not in attributed and not self._is_reporter(f, hit):
-                    add("target", hit.term.value, f, hit.start, hit.end, "country-targeted", SECTOR)
-        return self._finish(evidence)
+                if kind == "sector":
+                    if not self.victims.sector_is_other(f, hit):
+                        rule = "sector-targeted"
+                        add(kind, hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
+                    continue
+                # the state's own mention decides: an actor, accuser or tool origin is no target
+                role = span_role.get((hit.start, hit.end), "")
+                if role not in ("", "target") or self.victims.is_reporter(f, hit):
+                    continue
+                if hit.term.role == "institution" and self.victims.institution_is_foreign(f, hit):
+                    continue
+                rule = "country-against" if role == "target" else "country-targeted"
+                add(kind, hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
+        return self._finish(evidence, mentions)
 
-    _REPORTER = re.compile(
-        r"^(?:['’]s)?\s*(?:national police|police|npa|nisc|government said|"
-        r"authorities|intelligence|foreign ministry|ministry of foreign|"
-        r"ncsc|cisa|fbi|nsa|asd|agency|agencies said|partners|and international)"
-    )
+    def _mention_roles(
+        self, f: Field, hits: list[Hit], rules: list[str], crime_starts: Sequence[int]
+    ) -> list[str]:
+        """The role of each state mention: actor or beneficiary where a rule fired, else what
+        its clause makes it (accuser, target, setting; "" when nothing says), shared along a
+        coordinated list ("Russia and China accuse …")."""
+        out: list[str] = []
+        for n, (hit, rule) in enumerate(zip(hits, rules, strict=True)):
+            if rule and hit.term.role not in ("services",) and crime_starts:
+                # "ロシアのハッカーグループ「NoName057(16)」": the group named is not the state's
+                _, right = f.sentence(hit.start, hit.end)
+                if any_between(crime_starts, hit.end, min(right, hit.end + 40)):
+                    rule = ""
+            if rule:
+                out.append("beneficiary" if rule.startswith("state-beneficiary") else "actor")
+                continue
+            if self._negated(f, hit.start):
+                out.append("setting")  # a decoy or a denied link: neither actor nor victim
+                continue
+            following = hits[n + 1] if n + 1 < len(hits) else None
+            if (
+                following is not None
+                and following.term.value == hit.term.value
+                and rules[n + 1]
+                and following.start - hit.end <= 4
+                and not f.low[hit.end : following.start].strip(" '’s")
+            ):
+                out.append("organ")  # "Russia GRU officers": the state of the organ that acts
+                continue
+            left, right = f.sentence(hit.start, hit.end)
+            lead = f.low[left : hit.start][-160:]
+            after = f.low[hit.end : hit.end + WINDOW]
+            cjk = bool(CJK.search(hit.term.original))
+            out.append(self.roles.role(cjk, lead, after, f.low[hit.end : right]))
+        for i in range(1, len(hits)):
+            gap = f.low[hits[i - 1].end : hits[i].start]
+            if self._coordination.match(gap):
+                a, b = out[i - 1], out[i]
+                if a in ("accuser", "target") and b in ("", "setting"):
+                    out[i] = a
+        for i in range(len(hits) - 2, -1, -1):
+            gap = f.low[hits[i].end : hits[i + 1].start]
+            if self._coordination.match(gap):
+                a, b = out[i + 1], out[i]
+                if a in ("accuser", "target") and b in ("", "setting"):
+                    out[i] = a
+        return out
 
-    def _is_reporter(self, f: _Field, hit: _Hit) -> bool:
-        """A country named as the one reporting ("Japan's National Police Agency said") or as
-        a stance or language ("pro-Russian", "Russian-speaking"), not as a target."""
-        before, after = f.low[max(0, hit.start - 5) : hit.start], f.low[hit.end : hit.end + 40]
-        return bool(
-            self._REPORTER.match(after)
-            or before.endswith(self._blockers_before)
-            or after.startswith((*self._blockers_after, " new year"))
-        )
+    def _hedge(self, f: Field, start: int, end: int) -> str:
+        """The source's own hedge in the sentence of an attribution, as written ("" if none)."""
+        positions = f.marks.get("hedge")
+        if not positions:  # most fields hedge nothing
+            return ""
+        left, right = f.sentence(start, end)
+        i = bisect.bisect_left(positions, left)
+        if i < len(positions) and positions[i] < right:
+            return f.quote(positions[i], f.mark_ends["hedge"][i])[0].rstrip("。")
+        return ""
 
-    def _finish(self, evidence: list[Evidence]) -> Tagging:
+    def _attribution_type(self, f: Field, start: int, source_kind: str) -> str:
+        """Who attributes: the agent named in the sentence ("the FBI said", "according to
+        Microsoft", 警察庁は), else in the field, else the feed's kind, else the media."""
+        marks = f.marks
+        if not any(kind in marks for kind in ATTRIBUTION_KINDS):  # most fields name nobody
+            return source_kind if source_kind in ATTRIBUTION_KINDS else "media"
+        left, right = f.sentence(start, start)
+        known = f.memo.get(("type", left))
+        if known is None:  # one answer per sentence
+            found = [k for k in ATTRIBUTION_KINDS if any_between(marks.get(k, ()), left, right)]
+            known = self.roles.attribution_type(
+                found or [k for k in ATTRIBUTION_KINDS if k in marks]
+            )
+            f.memo[("type", left)] = known
+        return known
+
+    def _finish(self, evidence: list[Evidence], mentions: list[Evidence]) -> Tagging:
+        # the actor's own country is never its target unless a construction says so
+        # ("attacks against Russia"): "Russian hackers … Russia's interests" is the setting
+        own = {self._state_iso.get(e.label) for e in evidence if e.kind == "actor_set"}
+        evidence = [
+            e
+            for e in evidence
+            if not (e.kind == "target" and e.label in own and e.rule != "country-against")
+        ]
+
         def labels(kind: str) -> tuple[str, ...]:
             return tuple(sorted({e.label for e in evidence if e.kind == kind}))
 
@@ -483,26 +530,8 @@ class Tagger:
             labels("target"),
             tuple(evidence),
             self.lexicon.version,
+            tuple(mentions),
         )
-
-
-def _matches(
-    low: str, automaton: Any, edges: list[tuple[bool, bool]]
-) -> Iterator[tuple[int, int, int]]:
-    """Automaton matches whose Latin ends are not glued to other Latin letters or digits
-    (Python's \\b would count kana as word characters, so "Lazarusが" must pass here)."""
-    for index, start, end in automaton.find_matches_as_indexes(low, overlapping=False):
-        left, right = edges[index]
-        if left and start > 0 and _LATIN_CHAR.match(low[start - 1]):
-            continue
-        if right and end < len(low) and _LATIN_CHAR.match(low[end]):
-            continue
-        yield index, start, end
-
-
-def _any_between(positions: Sequence[int], low: int, high: int) -> bool:
-    i = bisect.bisect_left(positions, low)
-    return i < len(positions) and positions[i] < high
 
 
 @functools.lru_cache(maxsize=4)

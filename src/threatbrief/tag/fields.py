@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: Apache-2.0
+"""One field of an item as the tagger's rules see it: normalised and folded text, the
+automaton's hits, the sentence-level cue marks, and the map back to the original text."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from .lexicon import Term
+from .normalise import Normalised
+
+__all__ = ["CJK", "Field", "Hit", "any_between", "matches"]
+
+# A sentence ends at . ! ? followed by a space, but not after an initial ("U.S.", "e.g.").
+_SENTENCE_END = re.compile(r"(?<![\s.][a-z])(?<!^[a-z])[.!?](?=\s|$)\s*|[。！？\n]\s*|;\s")
+# the characters _LATIN_CHAR matched, as a set: one lookup per match edge instead of a regex
+_LATIN = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    + "".join(map(chr, range(0xC0, 0x250)))
+)
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+
+
+@dataclass(slots=True)
+class Hit:
+    term: Term
+    start: int
+    end: int
+
+
+@dataclass
+class Field:
+    """One field as the rules see it: `text` is the normalised text (`low` its folded form),
+    and every offset the rules use is into it; `span()` maps one back to `original`."""
+
+    name: str
+    original: str
+    normal: Normalised
+    low: str
+    hits: list[Hit] = field(default_factory=list)
+    marks: dict[str, list[int]] = field(default_factory=dict)
+    mark_ends: dict[str, list[int]] = field(default_factory=dict)
+    _sentences: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    # answers the rules give once per sentence (the attribution type), keyed by their question
+    memo: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.normal.text
+
+    def quote(self, start: int, end: int) -> tuple[str, int, int]:
+        """The original text behind `text[start:end]`, with its offsets in the original."""
+        s, e = self.normal.span(start, end)
+        return self.original[s:e], s, e
+
+    @cached_property
+    def _bounds(self) -> tuple[list[int], list[int]]:
+        """Start of every sentence, and end of every sentence, in order."""
+        starts, ends = [0], []
+        for m in _SENTENCE_END.finditer(self.low):
+            ends.append(m.start())
+            starts.append(m.end())
+        ends.append(len(self.low))
+        return starts, ends
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        """The sentence (or sentences) around text[start:end]; the rules ask about the same
+        hit several times (targeting, hedge, attributor), so answers are remembered."""
+        key = (start, end)
+        found = self._sentences.get(key)
+        if found is None:
+            starts, ends = self._bounds
+            i = max(bisect.bisect_right(starts, start) - 1, 0)
+            j = min(max(bisect.bisect_left(ends, end), i), len(ends) - 1)
+            found = self._sentences[key] = (starts[i], ends[j])
+        return found
+
+
+def matches(low: str, automaton: Any, edges: list[tuple[bool, bool]]) -> list[tuple[int, int, int]]:
+    """Automaton matches whose Latin ends are not glued to other Latin letters or digits
+    (Python's \\b would count kana as word characters, so "Lazarusが" must pass here)."""
+    size, out = len(low), []
+    for index, start, end in automaton.find_matches_as_indexes(low, overlapping=False):
+        left, right = edges[index]
+        if left and start > 0 and low[start - 1] in _LATIN:
+            continue
+        if right and end < size and low[end] in _LATIN:
+            continue
+        out.append((index, start, end))
+    return out
+
+
+def any_between(positions: Sequence[int], low: int, high: int) -> bool:
+    i = bisect.bisect_left(positions, low)
+    return i < len(positions) and positions[i] < high

@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The role of a state mention in its clause: actor, beneficiary, target, accuser or setting.
+
+`tagger.py` finds the attributive constructions of docs/lexicon.md; this module adds the
+clause-level ones that need more than the words next to the hit ("interference by Moscow",
+"officers of the PLA", "stole secrets for North Korea") and names what a mention that is not
+the actor is doing ("Moscow accuses Washington", "attacks against Russia", "Iranian tools").
+Every pattern is compiled once from `grammar.yaml` (`roles:` and `attributors:`), and each is
+anchored at the hit (a `match` on the text after it or a `search` on a bounded lead ending at
+it), so deciding a role costs a few anchored matches per state hit, never a scan of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .lexicon import fold
+
+__all__ = [
+    "ACTOR_ROLES",
+    "ATTRIBUTION_KINDS",
+    "RoleRules",
+]
+
+# roles that make a mention count for its actor set
+ACTOR_ROLES = frozenset({"actor", "beneficiary"})
+# cue kinds of grammar.yaml `attributors`, strongest first: a claim of responsibility is the
+# actor's own word, then governments, then security companies; none named is "media"
+ATTRIBUTION_KINDS = ("self-claimed", "official", "vendor")
+
+
+def _word(word: str) -> str:
+    return re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
+
+
+def alternation(words: Iterable[Any]) -> str:
+    """One regex alternative per word, longest first, folded like the text it will meet."""
+    ordered = sorted({fold(str(w)) for w in words if w}, key=len, reverse=True)
+    return "|".join(_word(w) for w in ordered) or r"(?!x)x"
+
+
+_BY = ("by ", "by the ")
+_FOR = ("for ", "for the ")
+_OF = tuple(
+    f"{p} {t}" for p in ("of", "from", "in", "with") for t in ("", "the ", "china's ", "russia's ")
+)
+
+
+class RoleRules:
+    """The clause rules of grammar.yaml `roles:`, compiled once per tagger."""
+
+    def __init__(self, grammar: Mapping[str, Any], states: Mapping[str, Any]) -> None:
+        roles = grammar.get("roles") or {}
+        en, ja, et = (roles.get(lang) or {} for lang in ("en", "ja", "et"))
+        base = grammar.get("en") or {}
+        self._agent = re.compile(
+            rf"\b(?:{alternation(en.get('agent_events', []))})\s+(?:[\w-]+\s+)?by\s+(?:the\s+)?$"
+        )
+        self._event_after = re.compile(
+            rf"^(?:['’]s)?\s+(?:[\w-]+\s+){{0,1}}?(?:{alternation(en.get('event_nouns', []))})\b"
+        )
+        self._beneficiary = re.compile(
+            rf"\b(?:{alternation(en.get('beneficiary_verbs', []))})\b[^.;:]{{0,60}}"
+            r"\bfor\s+(?:the\s+)?$"
+        )
+        members = alternation(en.get("organ_members", []))
+        self._members_before = re.compile(
+            rf"\b(?:{members})\s+(?:of|from|in|with)\s+(?:the\s+|china['’]s\s+|russia['’]s\s+)?$"
+        )
+        self._members_after = re.compile(rf"^\s+(?:{members})\b")
+        people = [
+            str(w)
+            for forms in states.values()
+            for key in ("names", "adjectives")
+            for w in forms.get(key) or []
+            if not str(w).endswith("*")
+        ]
+        # "Chinese Ministry of State Security", "Russia's FSB": the organ's own state
+        self._state_before = re.compile(rf"(?<![\w-])(?:{alternation(people)})(?:['’]s)?\s+$")
+        self._unit_after = re.compile(r"^\s+(?:center|centre|unit|military unit)\s*\d+")
+        speaker = r"(?:(?:government|officials|authorities|prosecutors|police|ministry)\s+)?"
+        self._accuser_after = re.compile(
+            rf"^(?:['’]s\s+(?:government|officials|authorities|prosecutors|foreign ministry|"
+            rf"police|embassy|ministry)\s+|\s+{speaker})"
+            r"(?:(?:has|have|had|is|are|was|were|also|again|officially|publicly|formally|"
+            r"now|reportedly|on \w+day)\s+){0,2}"
+            rf"(?:{alternation(en.get('accuser_verbs', []))})\b(?!\s+of\b)"
+        )
+        self._et_accuser = re.compile(
+            rf"^\s+(?:(?:on|oli|ka|taas)\s+)?(?:{alternation(et.get('accuser_verbs', []))})\b"
+        )
+        self._according = re.compile(r"\baccording to\s+(?:the\s+)?$")
+        self._target_before = re.compile(
+            rf"\b(?:{alternation(en.get('target_before', []))})\s+(?:the\s+)?"
+            r"(?:[\w-]+\s+){0,2}?$"
+        )
+        self._instrument = re.compile(
+            rf"^\s+(?:[\w-]+\s+)?(?:{alternation(en.get('instrument_nouns', []))})\b"
+        )
+        victim = (
+            r"['’]s?\s+(?:[\w-]+\s+){0,3}?(?:was|were|had been|have been|has been|got|are|is)"
+            rf"\s+(?:\w+\s+)?(?:{alternation(en.get('victim_passive', []))})\s+(?:by|to)\b"
+        )
+        self._victim = re.compile("^" + victim)
+        # the same seen from the state: "Pakistan-based actor's servers were taken over by"
+        self._victim_after = re.compile(r"^[\w\s-]{0,40}?" + victim)
+        self._ja_subject = re.compile(rf"^(?:{alternation(ja.get('subject_particles', []))})")
+        self._ja_hostile = re.compile(alternation(ja.get("hostile", [])))
+        self._ja_passive = re.compile(alternation(ja.get("passive", [])))
+        self._ja_accuser = re.compile(alternation(ja.get("accuser", [])))
+        self._criminal = re.compile(rf"\b(?:{alternation(base.get('criminal', []))})\b")
+
+    # ------------------------------------------------------------ constructions making an actor
+    def actor_rule(self, role: str, lead: str, after: str) -> str:
+        """A clause construction that makes this state mention the actor, or "".
+
+        `lead` is the sentence up to the hit, `after` the text after it (both folded)."""
+        if role in ("services", "weak_services"):
+            if (
+                (lead.endswith(_OF) and self._members_before.search(lead[-60:]))
+                or self._members_after.match(after)
+                or self._unit_after.match(after)
+                or self._state_before.search(lead[-40:])
+            ):
+                return "state-organ"
+            return ""
+        # the lead-anchored patterns end in "by" or "for": test the ending before searching
+        if (
+            lead.endswith(_BY)
+            and self._agent.search(lead[-80:])
+            and not self._criminal.match(after.strip())
+        ):
+            return "state-agent"
+        if role == "adjectives" and self._event_after.match(after):
+            return "state-event"
+        if lead.endswith(_FOR) and self._beneficiary.search(lead[-100:]):
+            return "state-beneficiary"
+        return ""
+
+    def et_accuser(self, after: str) -> bool:
+        """ "Venemaa süüdistas Eestit …": the state in the nominative accuses or reports."""
+        return bool(self._et_accuser.match(after))
+
+    def victim(self, after_noun: str) -> bool:
+        """ "a Pakistan-based actor's servers were taken over by …": that actor is the victim."""
+        return bool(self._victim.match(after_noun))
+
+    # ------------------------------------------------------------ roles of the other mentions
+    def role(self, cjk: bool, lead: str, after: str, sentence: str) -> str:
+        """What a state mention that is not the actor is doing: accuser, target or setting."""
+        if cjk:
+            if self._ja_subject.match(after) and self._ja_accuser.search(sentence):
+                return "accuser"
+            if self._ja_passive.search(after[:20]):
+                return "target"
+            return "setting"
+        if (
+            self._accuser_after.match(after)
+            or self._et_accuser.match(after)
+            or (lead.endswith(("to ", "to the ")) and self._according.search(lead[-30:]))
+        ):
+            return "accuser"
+        if self._instrument.match(after):
+            return "setting"
+        if self._victim_after.match(after):
+            return "target"
+        if self._target_before.search(lead[-60:]):
+            return "target"
+        return "setting"
+
+    def ja_subject(self, after: str, sentence_rest: str) -> bool:
+        """ "北朝鮮や中国、ロシア、イランは…攻撃能力を高めていく": the listed states are the
+        subject (は/が) of a hostile predicate that is not passive or a report."""
+        return bool(
+            self._ja_subject.match(after)
+            and self._ja_hostile.search(sentence_rest)
+            and not self._ja_passive.search(sentence_rest)
+            and not self._ja_accuser.search(sentence_rest)
+        )
+
+    @staticmethod
+    def attribution_type(found: Sequence[str]) -> str:
+        """The attribution type given the attributor kinds found around it, strongest first."""
+        for kind in ATTRIBUTION_KINDS:
+            if kind in found:
+                return kind
+        return "media"

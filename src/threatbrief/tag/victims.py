@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Whether a sector word or a country names a victim: not when it names the actor ("military
+intelligence"), the speaker ("the government said", "RIA teatas"), a reporter ("Japan's
+National Police Agency said"), part of a longer name (宇宙航空研究開発機構), another state's
+institution ("Russia's foreign ministry") or data that was not touched (流出していない).
+Rules from sectors.yaml `rules:`, compiled once."""
+
+from __future__ import annotations
+
+import re
+
+from .fields import CJK, Field, Hit
+from .lexicon import Lexicon, fold
+from .roles import RoleRules, alternation
+
+__all__ = ["VictimRules"]
+
+WINDOW = 80
+_REPORTER = re.compile(
+    r"^(?:['’]s)?\s*(?:national police|police|npa|nisc|government said|"
+    r"authorities|intelligence|foreign ministry|ministry of foreign|"
+    r"ncsc|cisa|fbi|nsa|asd|agency|agencies said|partners|and international)"
+)
+
+
+class VictimRules:
+    """The sector and target checks of one tagger."""
+
+    def __init__(self, lexicon: Lexicon, roles: RoleRules) -> None:
+        self.roles = roles
+        rules = lexicon.sector_rules
+        en = lexicon.grammar.get("en", {})
+        self._blockers_before = tuple(fold(b) for b in en.get("blockers_before", []))
+        self._blockers_after = tuple(fold(b) for b in en.get("blockers_after", []))
+        self._sector_actor_after = re.compile(
+            rf"^(?:\s+|(?=[\u3040-\u9fff]))(?:{alternation(rules.get('actor_after', []))})"
+        )
+        self._sector_speaker = re.compile(
+            r"^(?:\s+[\w-]+)??\s+(?:(?:has|have|also)\s+)?"
+            rf"(?:{alternation(rules.get('speaker_verbs', []))})\b"
+        )
+        self._impersonated = re.compile(
+            rf"\b(?:{alternation(rules.get('impersonated_before', []))})\s+(?:the\s+|an?\s+)?"
+            r"(?:[\w-]+\s+){0,5}?$"
+        )
+        self._ja_org = re.compile(
+            rf"^[\u3400-\u9fff\u30a0-\u30ff]{{0,6}}"
+            rf"(?:{alternation(rules.get('ja_org_suffixes', []))})"
+        )
+        self._ja_untouched = re.compile(alternation(rules.get("ja_untouched", [])))
+        self._ja_victim = re.compile(alternation(rules.get("ja_victim", [])))
+        self._institution_speaks = re.compile(
+            rf"^(?:['’]s|など)?\s*(?:{alternation(rules.get('institution_speaks', []))})"
+        )
+
+    def is_reporter(self, f: Field, hit: Hit) -> bool:
+        """A country named as the one reporting ("Japan's National Police Agency said") or as
+        a stance or language ("pro-Russian", "Russian-speaking"), not as a target."""
+        before, after = f.low[max(0, hit.start - 5) : hit.start], f.low[hit.end : hit.end + 40]
+        return bool(
+            _REPORTER.match(after)
+            or before.endswith(self._blockers_before)
+            or after.startswith((*self._blockers_after, " new year"))
+        )
+
+    def sector_is_other(self, f: Field, hit: Hit) -> bool:
+        """A sector word that names the actor, the speaker or part of a longer name, not a
+        victim: "military intelligence", "the government said", 宇宙航空研究開発機構."""
+        after = f.low[hit.end : hit.end + WINDOW]
+        if self._impersonated.search(f.low[max(0, hit.start - 80) : hit.start]):
+            return True
+        if (
+            self._sector_actor_after.match(after)
+            or self._sector_speaker.match(after)
+            or self._institution_speaks.match(after)
+        ):
+            return True
+        if CJK.search(hit.term.original):
+            if self._ja_org.match(after):
+                return True
+            _, right = f.sentence(hit.start, hit.end)
+            rest = f.low[hit.end : right]
+            if self._ja_untouched.search(rest):
+                return True
+            speaker = self.roles.role(True, "", after, rest) == "accuser"
+            return speaker and not self._ja_victim.search(rest)
+        return False
+
+    def institution_is_foreign(self, f: Field, hit: Hit) -> bool:
+        """ "Russia's foreign ministry", ロシア外務省: the institution is another state's, or
+        it is reporting ("RIA teatas", 警察庁によると), so the partner is not the target."""
+        before = f.low[max(0, hit.start - 4) : hit.start]
+        after = f.low[hit.end : hit.end + 20]
+        if self._institution_speaks.match(after):
+            return True
+        return any(
+            h.term.kind in ("state", "country") and h.end >= hit.start - 3 and h.end <= hit.start
+            for h in f.hits
+        ) and not before.endswith((". ", "。"))
