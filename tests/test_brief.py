@@ -44,6 +44,7 @@ def _config(httpserver: HTTPServer) -> Config:
                     "id": "cert-a",
                     "url": httpserver.url_for("/cert-a.xml"),
                     "publisher": "CERT A",
+                    "kind": "cert",
                     "country": "EE",
                     "lang": "en",
                 },

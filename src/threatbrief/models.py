@@ -109,7 +109,8 @@ class Feed:
     user_agent: str = ""
     timezone: str = "UTC"
     enabled: bool = True
-    kind: str = "cert"  # cert | government | vendor | news: source authority in briefs
+    # cert | government | vendor | news | aggregator | unknown: source authority in briefs
+    kind: str = "unknown"
     allowances: tuple[Allowance, ...] = ()
     # (header name, environment variable name): the variable's value is sent as the header
     headers_env: tuple[tuple[str, str], ...] = ()

@@ -19,7 +19,15 @@ from ..vocab import PARTNER_LANGUAGES
 
 __all__ = ["AUTHORITY", "Story", "cluster", "first_sentence", "make_story"]
 
-AUTHORITY = {"government": 1.0, "cert": 1.0, "vendor": 0.7, "news": 0.4}
+# Source authority by feed kind; a feed that does not say what it is counts least.
+AUTHORITY = {
+    "government": 1.0,
+    "cert": 1.0,
+    "vendor": 0.7,
+    "news": 0.4,
+    "aggregator": 0.3,
+    "unknown": 0.1,
+}
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 _WORD = re.compile(r"[a-z0-9]+|[\u3040-\u30ff\u3400-\u9fff]")
 
@@ -115,7 +123,7 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
     members = sorted(
         members,
         key=lambda i: (
-            -AUTHORITY.get(i.kind, 0.5),
+            -AUTHORITY.get(i.kind, AUTHORITY["unknown"]),
             i.published_at or datetime.max.replace(tzinfo=None)
             if i.published_at is None
             else i.published_at,
@@ -128,7 +136,7 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
 
     targets = union("targets")
     corroboration = len({i.feed_id for i in members})
-    authority = max(AUTHORITY.get(i.kind, 0.5) for i in members)
+    authority = max(AUTHORITY.get(i.kind, AUTHORITY["unknown"]) for i in members)
     confidence = max((i.confidence for i in members), default=0.0)
     relevance = sum(1.0 for p in partners if p in targets)
     relevance += 0.5 * any(i.lang == PARTNER_LANGUAGES.get(p) for p in partners for i in members)

@@ -354,7 +354,7 @@ def _brief_item(
         id=item_id,
         feed_id=feed_id,
         publisher=(feed.publisher or feed.name or feed.id) if feed else feed_id,
-        kind=feed.kind if feed else "news",
+        kind=feed.kind if feed else "unknown",
         lang=lang or "en",
         url=url or "",
         title=title or "",
