@@ -95,9 +95,18 @@ def test_parse_strips_markup_and_unsafe_links_from_hostile_feed() -> None:
     text = json.dumps([_as_json(i) for i in items])
     for bad in ("<script", "<iframe", "onerror", "onclick", "javascript:", "<img", "\u202e"):
         assert bad not in text.lower()
-    # javascript:, entity-encoded, tab-split and file: links are dropped; feedparser then falls
-    # back to the guid, resolved against the feed as RSS says a permalink guid is.
-    assert all(i.url.startswith("https://feeds.example.org/h") for i in items)
+    # javascript:, entity-encoded, tab-split and file: links are dropped, and so is the
+    # relative permalink guid feedparser falls back to: never resolved against the feed
+    assert [i.url for i in items] == ["", "", "", ""]
+    assert all(i.guid.startswith("https://feeds.example.org/h") for i in items)  # ids stable
+    # those that carried active content are quarantined, with the reason; a file: link is
+    # dropped, but it is not active content
+    assert [i.quarantine for i in items] == [
+        "script, event handler, script link",
+        "script link",
+        "script link, template syntax",
+        "",
+    ]
     assert items[1].title == "Header injection Bcc: victim@example.org"
     assert "\r" not in items[1].title and "\n" not in items[1].title
     assert items[2].title == "Tab-split scheme {{ 7*7 }}"
@@ -263,6 +272,11 @@ LINKS = [
     ("https://x.example/a%41%zz", "https://x.example/a%41%25zz"),
     ("https://evil<script>.example/", ""),
     ("https://a.example`b/", ""),
+    ("crowdstrike.com/blog/new-espionage", "https://crowdstrike.com/blog/new-espionage"),
+    ("//www.ncsc.gov.uk/news/joint-advisory", "https://www.ncsc.gov.uk/news/joint-advisory"),
+    ("/advisories/aa25-239a", ""),
+    ("report.html", ""),
+    ("javascript:alert(1)", ""),
 ]
 
 
@@ -278,6 +292,11 @@ LINKS = [
         "stray-percent",
         "markup-in-host",
         "backtick-in-host",
+        "scheme-less-host",
+        "protocol-relative",
+        "path-only",
+        "bare-file",
+        "javascript",
     ],
 )
 def test_canonical_url_gives_an_ascii_uri_or_nothing(raw: str, expected: str) -> None:
@@ -298,3 +317,11 @@ def test_parse_percent_encodes_a_hostile_link_in_a_feed() -> None:
     (item,) = parse_feed(Feed(id="h", url="https://feeds.example.org/h.xml"), body).items
     assert item.url.startswith("https://evil.example/a%3E!%5Bx%5D(")
     assert not set("<> ") & set(item.url)
+
+
+def test_a_scheme_less_link_is_its_host_and_never_the_feed_server() -> None:
+    body = (DATA / "feeds" / "rss-scheme-less.xml").read_bytes()
+    served = Feed(id="agg", url="http://127.0.0.1:8080/feed.xml")
+    items = parse_feed(served, body, base_url="http://127.0.0.1:8080/feed.xml", now=NOW).items
+    assert [i.url for i in items] == ["https://crowdstrike.com/blog/a-new-espionage-campaign/", ""]
+    assert not any("127.0.0.1" in i.url for i in items)

@@ -173,6 +173,9 @@ class Item:
     tlp: TLP = TLP.CLEAR
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    # why the item is held back ("script, template syntax"): its raw text carried active
+    # content that had to be removed; "" for none
+    quarantine: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +425,8 @@ class BriefItem:
     linked: tuple[str, ...] = ()
     # read by exports (a relationship needs the source's own words); not part of a brief
     stated: tuple[str, ...] = field(default=(), metadata={"brief": False})
+    # held back for active content in its text until an analyst releases it
+    quarantined: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ._net import is_public_url
 from .brief.context import BriefContext
 from .digest.build import DigestContext
 from .errors import UsageError
@@ -68,12 +69,18 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md
-    env.filters["url"] = safe_url
+    env.filters["url"] = cited_url
     env.filters["oneline"] = oneline
     env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
     env.filters["wrap"] = lambda text, width=88, indent="": _wrap(str(text), width, indent)
     return env
+
+
+def cited_url(url: str) -> str:
+    """A source's address as a reader may see it: an ASCII URI (`textsafe.safe_url`) with a
+    public host (`_net.is_public_url`), or "" (never the feed server's or a private address)."""
+    return safe_url(url) if is_public_url(url) else ""
 
 
 def _wrap(text: str, width: int, indent: str) -> str:
@@ -90,7 +97,7 @@ def _plain(value: Any) -> Any:
             if f.metadata.get("brief", True)
         }
         if isinstance(out.get("url"), str):
-            out["url"] = safe_url(out["url"])
+            out["url"] = cited_url(out["url"])
         for prop in ("corroboration", "language"):
             if hasattr(value, prop):
                 out[prop] = getattr(value, prop)

@@ -84,3 +84,6 @@ class BriefContext:
     empty: bool = field(default=False, metadata={"help": "True when the period had no items"})
     item_count: int = field(default=0, metadata={"help": "Items in the period"})
     story_count: int = field(default=0, metadata={"help": "Stories after clustering"})
+    quarantined: int = field(
+        default=0, metadata={"help": "Items held back for active content (annex)"}
+    )

@@ -107,6 +107,10 @@ def build_brief(
     groups (a story may also mention a criminal group).
     """
     actor_states = actor_states or {}
+    # quarantined items (active content in their text) are only counted, in the annex
+    held = sum(1 for i in items if i.quarantined)
+    items = [i for i in items if not i.quarantined]
+    previous = [i for i in previous if not i.quarantined]
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
     label = _period_label(period)
     title = f"Threat brief · {' – '.join(partner_names)} · {label}"
@@ -202,6 +206,7 @@ def build_brief(
         empty=not items,
         item_count=len(items),
         story_count=len(stories),
+        quarantined=held,
     )
 
 

@@ -62,6 +62,8 @@ class DigestContext:
 
 
 def _matches(item: BriefItem, sub: Subscriber) -> bool:
+    if item.quarantined:  # held back for active content until an analyst releases it
+        return False
     if not may_receive(item.tlp, sub.tlp, "email"):
         return False
     if sub.actor_sets and not any(a in sub.actor_sets for a in item.actor_sets):

@@ -16,6 +16,7 @@ import json
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -25,6 +26,7 @@ from ._text import (
     CONTENT_LIMIT,
     SUMMARY_LIMIT,
     TITLE_LIMIT,
+    active_content,
     canonical_url,
     clean_text,
     parse_date,
@@ -188,21 +190,51 @@ def _entry_content(entry: Any) -> str:
     )
 
 
-def _entry_link(entry: Any, base: str) -> str:
-    link = canonical_url(_first(entry, "link"), base)
+# The document location feedparser is given. A relative link comes back under it: `x` and
+# `crowdstrike.com/x` under the anchor's folder, `/x` under its root.
+_ANCHOR_ROOT = "https://relative.threatbrief.invalid/"
+_ANCHOR = _ANCHOR_ROOT + "rel/"
+
+
+def _relative(value: str) -> str | None:
+    """What the feed wrote, if feedparser resolved it against the anchor; else None."""
+    if value.startswith(_ANCHOR):
+        return value[len(_ANCHOR) :]
+    if value.startswith(_ANCHOR_ROOT):
+        return "/" + value[len(_ANCHOR_ROOT) :]
+    return None
+
+
+def _link(value: str) -> str:
+    """A link as the parser keeps it. A relative one is never resolved against the feed's
+    address (which may be a loopback test server or an intranet host): a scheme-less link that
+    names a host gets https, any other is dropped (`canonical_url`)."""
+    relative = _relative(value)
+    return canonical_url(value if relative is None else relative)
+
+
+def _guid(value: str, base: str) -> str:
+    """The guid as earlier versions stored it (a relative one resolved against the feed), so
+    that item ids stay stable; a guid is an identity, never shown as a link."""
+    relative = _relative(value)
+    return value if relative is None else urljoin(base, relative)
+
+
+def _entry_link(entry: Any) -> str:
+    link = _link(_first(entry, "link"))
     if link:
         return link
     for candidate in entry.get("links") or []:
         if isinstance(candidate, dict) and candidate.get("rel", "alternate") == "alternate":
-            link = canonical_url(str(candidate.get("href", "")), base)
+            link = _link(str(candidate.get("href", "")))
             if link:
                 return link
     guid = _first(entry, "id")
-    return canonical_url(guid, base) if guid.startswith(("http://", "https://")) else ""
+    return _link(guid) if guid.startswith(("http://", "https://")) else ""
 
 
 def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | None:
-    url = _entry_link(entry, base)
+    url = _entry_link(entry)
     title = clean_text(
         _first(entry, "title"), is_html=_is_html(entry.get("title_detail")), limit=TITLE_LIMIT
     )
@@ -214,7 +246,7 @@ def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | 
         content = ""
     published = parse_date(_first(entry, "published", "created"), zone=feed.timezone, now=now)
     updated = parse_date(_first(entry, "updated"), zone=feed.timezone, now=now)
-    raw_guid = clean_text(_first(entry, "id", "guid"), is_html=False, limit=1_000)
+    raw_guid = clean_text(_guid(_first(entry, "id", "guid"), base), is_html=False, limit=1_000)
     guid = raw_guid or url or (title and f"{title}\n{published.isoformat() if published else ''}")
     if not guid or not (title or summary or content):
         return None
@@ -229,6 +261,13 @@ def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | 
         published_at=published or updated,
         updated_at=updated,
         lang=feed.lang,
+        quarantine=active_content(
+            _first(entry, "title"),
+            _first(entry, "summary"),
+            _first(entry, "link"),
+            *(str(p.get("value", "")) for p in entry.get("content") or [] if isinstance(p, dict)),
+            *(str(x.get("href", "")) for x in entry.get("links") or [] if isinstance(x, dict)),
+        ),
         tlp=feed.tlp,
         authors=tuple(
             clean_text(str(a.get("name", "")), is_html=False, limit=200)
@@ -250,9 +289,11 @@ def _parse_xml(feed: Feed, text: str, base: str, now: datetime | None) -> Parsed
             io.BytesIO(screened),
             sanitize_html=False,
             resolve_relative_uris=False,
+            # feedparser resolves relative links and guids against this anchor, not against
+            # the feed's own address, so that what was relative can be told apart (`_link`)
             response_headers={
                 "content-type": "application/xml; charset=utf-8",
-                "content-location": base,
+                "content-location": _ANCHOR,
             },
         )
     except Exception as exc:  # feedparser raises bare errors on pathological input
@@ -382,8 +423,8 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse one fetched body into items.
 
-    `base_url` is the final URL after redirects (relative links resolve against it); `now`
-    bounds future dates.
+    `base_url` is the final URL after redirects: relative guids resolve against it (they are
+    identities), relative links never do (see `_link`); `now` bounds future dates.
 
     Raises:
         ParseError: empty body, HTML page, entity declarations, or nothing readable as a feed.

@@ -132,8 +132,9 @@ def run_export(
         if not misp_dir.is_dir():
             raise UsageError(f"MISP feed folder {misp_dir} does not exist")
         manifest = _manifest(misp_dir / "manifest.json")  # before anything is written
-    items = period_items(config, db, period, level)
-    before = period_items(config, db, period.previous(), level)
+    # quarantined items (active content in their text) never leave until released
+    items = [i for i in period_items(config, db, period, level) if not i.quarantined]
+    before = [i for i in period_items(config, db, period.previous(), level) if not i.quarantined]
     lexicon = (tagger or Tagger.default()).lexicon
     brief = build_brief(
         items,

@@ -239,3 +239,16 @@ def m006_commit_order(db: sqlite_utils.Database) -> None:
     table(db, "subscribers").add_column("last_digest_seq", int)
     table(db, "outbox").add_column("tlp", str)
     table(db, "feeds").add_column("last_attempt_at", str)
+
+
+@migrations()
+def m008_events(db: sqlite_utils.Database) -> None:
+    """Items carry their own publisher (not their feed's), and the active content that holds
+    them back from briefs and digests until an analyst releases them."""
+    items = table(db, "items")
+    items.add_column("publisher", str, not_null_default="")
+    items.add_column("quarantine", str, not_null_default="")  # why; "" for none
+    items.add_column("released_at", str)  # when an analyst released a quarantined item
+    db.execute(
+        "create index if not exists items_quarantine on items (quarantine) where quarantine != ''"
+    )
