@@ -325,3 +325,61 @@ def test_a_scheme_less_link_is_its_host_and_never_the_feed_server() -> None:
     items = parse_feed(served, body, base_url="http://127.0.0.1:8080/feed.xml", now=NOW).items
     assert [i.url for i in items] == ["https://crowdstrike.com/blog/a-new-espionage-campaign/", ""]
     assert not any("127.0.0.1" in i.url for i in items)
+
+
+@pytest.mark.parametrize(
+    "url,source,authors,expected",
+    [
+        ("https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a", "", (), "CISA"),
+        (
+            "https://www.npa.go.jp/bureau/cyber/koho/caution/",
+            "",
+            (),
+            "National Police Agency (警察庁)",
+        ),
+        ("https://news.err.ee/1609000000/", "", (), "ERR News"),
+        ("https://www.fbi.gov/news/press-releases/x", "JPCERT/CC", (), "FBI"),
+        ("https://example-wire.com/story/1", "Kyodo News", ("Staff writer",), "Kyodo News"),
+        (
+            "https://blog.example-vendor.com/post",
+            "",
+            ("Example Vendor Research",),
+            "Example Vendor Research",
+        ),
+        ("https://www.example-gas.co.jp/news/1", "", (), "example-gas.co.jp"),
+        ("https://cert-a.example/advisories/1", "", (), ""),
+        ("", "", (), ""),
+    ],
+    ids=[
+        "host-map",
+        "host-map-japanese",
+        "longest-suffix",
+        "link-beats-source",
+        "source-name",
+        "author",
+        "registrable-domain",
+        "feed-own-site",
+        "no-link",
+    ],
+)
+def test_publisher_is_the_item_s_not_the_feed_s(
+    url: str, source: str, authors: tuple[str, ...], expected: str
+) -> None:
+    from threatbrief.ingest.publisher import publisher_for
+
+    home = ("http://127.0.0.1:8080/cert-a.xml", "https://cert-a.example/")
+    assert publisher_for(url, source_name=source, authors=authors, home=home) == expected
+
+
+def test_a_release_carried_by_another_agency_s_feed_is_credited_to_its_publisher() -> None:
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>JPCERT/CC</title>
+<link>https://www.jpcert.or.jp/</link>
+<item><title>FBI warns of DPRK IT workers</title><guid>a</guid>
+<link>https://www.fbi.gov/news/press-releases/dprk-it-workers</link></item>
+<item><title>JPCERT/CC alert</title><guid>b</guid><link>https://www.jpcert.or.jp/at/2026/0001.html</link></item>
+<item><title>Syndicated</title><guid>c</guid><link>https://wire.example.net/s/1</link>
+<source url="https://www.reuters.com/rss">Reuters</source></item>
+</channel></rss>"""
+    feed = Feed(id="jpcert-en", url="https://www.jpcert.or.jp/english/rss/jpcert-en.rdf")
+    items = parse_feed(feed, body, now=NOW).items
+    assert [i.publisher for i in items] == ["FBI", "JPCERT/CC", "Reuters"]

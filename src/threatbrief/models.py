@@ -173,6 +173,8 @@ class Item:
     tlp: TLP = TLP.CLEAR
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    # who published it (from its link, source or author; see ingest.publisher), not the feed
+    publisher: str = ""
     # why the item is held back ("script, template syntax"): its raw text carried active
     # content that had to be removed; "" for none
     quarantine: str = ""
@@ -409,7 +411,7 @@ class BriefItem:
 
     id: str
     feed_id: str
-    publisher: str
+    publisher: str  # the item's own publisher; `via` is the feed's
     kind: str
     lang: str
     url: str
@@ -417,6 +419,7 @@ class BriefItem:
     summary: str
     published_at: datetime | None
     tlp: TLP
+    via: str = ""
     actor_sets: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()

@@ -20,7 +20,8 @@ __all__ = ["ActorSection", "BriefContext", "Footnote"]
 
 @dataclass
 class Footnote:
-    """A numbered note citing one source in full: publisher, title, date, address."""
+    """A numbered note citing one source in full: publisher (and the feed it came via, when
+    that is another organisation), title, date, address."""
 
     number: int
     publisher: str
@@ -29,6 +30,7 @@ class Footnote:
     url: str
     lang: str
     short: bool = False
+    via: str = ""  # the feed's publisher, when it is not the item's
 
     @property
     def language(self) -> str:

@@ -62,6 +62,7 @@ class _Notes:
                 item.url,
                 item.lang,
                 short=not first,
+                via=item.via if item.via and item.via != item.publisher else "",
             )
         )
         self._by_item.setdefault(item.id, number)

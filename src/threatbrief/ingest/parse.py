@@ -10,6 +10,7 @@ HTML is stripped with nh3, and links are canonicalised; `FeedParserDict` never l
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import json
@@ -31,6 +32,7 @@ from ._text import (
     clean_text,
     parse_date,
 )
+from .publisher import publisher_for
 
 __all__ = ["decode_body", "item_id", "parse_feed"]
 
@@ -233,7 +235,9 @@ def _entry_link(entry: Any) -> str:
     return _link(guid) if guid.startswith(("http://", "https://")) else ""
 
 
-def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | None:
+def _to_item(
+    feed: Feed, entry: Any, base: str, now: datetime | None, home: str = ""
+) -> Item | None:
     url = _entry_link(entry)
     title = clean_text(
         _first(entry, "title"), is_html=_is_html(entry.get("title_detail")), limit=TITLE_LIMIT
@@ -250,6 +254,19 @@ def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | 
     guid = raw_guid or url or (title and f"{title}\n{published.isoformat() if published else ''}")
     if not guid or not (title or summary or content):
         return None
+    authors = tuple(
+        clean_text(str(a.get("name", "")), is_html=False, limit=200)
+        for a in entry.get("authors") or []
+        if isinstance(a, dict) and a.get("name")
+    )
+    source = entry.get("source") if isinstance(entry.get("source"), dict) else {}
+    publisher = dict.get(entry, "publisher") or publisher_for(
+        url,
+        source_name=clean_text(str(source.get("title", "")), is_html=False, limit=200),
+        source_url=str(source.get("href", "")),
+        authors=authors,
+        home=(feed.url, base, home),
+    )
     return Item(
         id=item_id(feed.id, guid),
         feed_id=feed.id,
@@ -269,11 +286,8 @@ def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | 
             *(str(x.get("href", "")) for x in entry.get("links") or [] if isinstance(x, dict)),
         ),
         tlp=feed.tlp,
-        authors=tuple(
-            clean_text(str(a.get("name", "")), is_html=False, limit=200)
-            for a in entry.get("authors") or []
-            if isinstance(a, dict) and a.get("name")
-        ),
+        authors=authors,
+        publisher=publisher,
         categories=tuple(
             clean_text(str(t.get("term", "")), is_html=False, limit=200)
             for t in entry.get("tags") or []
@@ -311,7 +325,8 @@ def _parse_xml(feed: Feed, text: str, base: str, now: datetime | None) -> Parsed
     title = clean_text(
         _first(channel, "title"), is_html=_is_html(channel.get("title_detail")), limit=TITLE_LIMIT
     )
-    return _collect(feed, [(_to_item, e) for e in entries], base, now, title, warnings)
+    convert = functools.partial(_to_item, home=_link(_first(channel, "link")))
+    return _collect(feed, [(convert, e) for e in entries], base, now, title, warnings)
 
 
 def _collect(
@@ -380,6 +395,7 @@ def _kev_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item |
         feed,
         {
             "id": cve,
+            "publisher": "CISA",  # the catalogue's entry, though it links to NVD
             "link": f"https://nvd.nist.gov/vuln/detail/{cve}",
             "title": f"{cve}: {entry.get('vulnerabilityName', '')} (added to CISA KEV)",
             "title_detail": {"type": "text/plain"},

@@ -98,6 +98,7 @@ def _row(
         "tlp": item.tlp.label,
         "authors": "\n".join(item.authors),
         "categories": "\n".join(item.categories),
+        "publisher": item.publisher,
         "quarantine": item.quarantine,
         # changed text is new text: a release covered the text that was reviewed
         "released_at": None,
@@ -336,7 +337,7 @@ def period_items(
         where = f"seq > :after and seq <= :upto and {TLP_LEVEL_SQL} <= :tlp"
         params.update(after=changes[0], upto=changes[1])
     found = db.execute(
-        f"select id, feed_id, url, title, summary, published_at, lang, tlp, "
+        f"select id, feed_id, url, title, summary, published_at, lang, tlp, publisher, "
         f"quarantine != '' and released_at is null "
         f"from items where {where} order by coalesce(published_at, fetched_at)",
         params,
@@ -366,7 +367,7 @@ def period_items(
 def _brief_item(
     row: tuple[Any, ...], feed: Feed | None, tags: list[StoredTag], linked: list[str]
 ) -> BriefItem:
-    item_id, feed_id, url, title, summary, published_at, lang, tlp, held = row
+    item_id, feed_id, url, title, summary, published_at, lang, tlp, publisher, held = row
     labels = effective_labels(tags)
     actor_sets = labels.get("actor_set", [])
     # actor sets the source's own words attribute (a state cue), not those that follow from
@@ -382,10 +383,13 @@ def _brief_item(
             and t.value in actor_sets
         }
     )
+    via = (feed.publisher or feed.name or feed.id) if feed else feed_id
     return BriefItem(
         id=item_id,
         feed_id=feed_id,
-        publisher=(feed.publisher or feed.name or feed.id) if feed else feed_id,
+        # rows stored before items had their own publisher fall back to the feed's
+        publisher=publisher or via,
+        via=via,
         kind=feed.kind if feed else "unknown",
         lang=lang or "en",
         url=url or "",
