@@ -9,7 +9,7 @@ figures computed here, so each is true of the data it cites.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -101,11 +101,14 @@ def build_brief(
     feeds: Sequence[dict[str, Any]] = (),
     actor_states: dict[str, str] | None = None,
     assessments: Sequence[PartnerAssessment] = (),
+    *,
+    aliases: Mapping[str, str] | None = None,
 ) -> BriefContext:
     """The whole brief model for one period and pair of partners.
 
     `actor_states` maps group names to their actor set, so that a section names only its own
-    groups (a story may also mention a criminal group).
+    groups (a story may also mention a criminal group); `aliases` maps every alias to its
+    group's name, so that stories match reports that spell a group differently.
     """
     actor_states = actor_states or {}
     # quarantined items (active content in their text) are only counted, in the annex
@@ -117,7 +120,8 @@ def build_brief(
     title = f"Threat brief · {' – '.join(partner_names)} · {label}"
     tlp = max([*(i.tlp for i in items), *(a.tlp for a in assessments)], default=TLP.CLEAR)
     stories = sorted(
-        (make_story(g, partners) for g in cluster(items)), key=lambda s: (-s.score, s.title)
+        (make_story(g, partners) for g in cluster(items, aliases=aliases)),
+        key=lambda s: (-s.score, s.title),
     )
     notes = _Notes()
     counts = Counter(s for i in items for s in i.actor_sets)
@@ -395,8 +399,10 @@ def _conclusions(
 def _method() -> list[str]:
     return [
         "Items come from the public feeds listed above; they are normalised, deduplicated and "
-        "grouped into stories when they share an address, a CVE identifier or most of their "
-        "title. A story is ranked by how many feeds report it, the authority of its sources "
+        "grouped into stories, one per event: items that share an address or an advisory "
+        "identifier, that name the same group against the same sector or country within a "
+        "week, or whose text is a near-duplicate once a group's aliases are read as one name. "
+        "A story is ranked by how many feeds report it, the authority of its sources "
         "(government CERTs above vendors, vendors above news), the confidence of its "
         "attribution and its relevance to the partners.",
         "Attribution labels come from threatbrief's lexicon: a named group, or a state named "

@@ -34,7 +34,7 @@ from ..store import sharing as sharing_table
 from ..store.db import transaction
 from ..tag import Tagger
 from ..tag.lexicon import actor_states
-from .briefs import check_partners, period_items
+from .briefs import actor_aliases, check_partners, period_items
 
 __all__ = [
     "ExportResult",
@@ -146,6 +146,7 @@ def run_export(
         [],
         [],
         lexicon.actor_states() if tagger is not None else actor_states(),
+        aliases=actor_aliases(),
     )
     stated = {i.id: list(i.stated) for i in items}
     objects = build_objects(
