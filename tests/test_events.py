@@ -241,3 +241,71 @@ def test_the_same_group_and_victim_outside_the_window_are_two_events() -> None:
     later = dataclasses.replace(second, published_at=DAY + timedelta(days=20))
     assert len(cluster([first, later], aliases=actor_aliases())) == 2
     assert len(cluster([first, later], aliases=actor_aliases(), window=timedelta(days=30))) == 1
+
+
+# (text, published, historical?): old activity republished is background, a new
+# attribution of old activity or a text that also names a recent date is not
+HISTORY = [
+    ("Hackers breached the party's mail servers in 2016.", "2026-10-10", True),
+    ("In January 2016, intruders entered the election commission's network.", "2026-10-10", True),
+    ("2019年以降、国内の研究機関を狙った標的型メールが続いた。", "2026-10-10", True),
+    ("Rünnakud toimusid 2020. aastal mitme riigiasutuse vastu.", "2026-10-10", True),
+    ("The government attributes the 2016 intrusions to APT28.", "2026-10-10", False),
+    (
+        "Since 2019 the group has probed ministries, most recently in September 2026.",
+        "2026-10-10",
+        False,
+    ),
+    ("A phishing wave hit ministries this week.", "2026-10-10", False),
+]
+
+
+@pytest.mark.parametrize(
+    "text,published,historical",
+    HISTORY,
+    ids=[
+        "in-2016",
+        "in-january-2016",
+        "ja-since-2019",
+        "et-2020",
+        "new-attribution",
+        "recent-date-too",
+        "undated",
+    ],
+)
+def test_an_event_dated_long_before_publication_is_historical(
+    text: str, published: str, historical: bool
+) -> None:
+    from threatbrief.brief.history import is_historical
+
+    item = dataclasses.replace(
+        JOINT_BY_ID[0],
+        summary=text,
+        published_at=datetime.fromisoformat(published + "T09:00+00:00"),
+    )
+    assert is_historical(item) is historical
+
+
+def test_a_republished_2016_intrusion_is_background_not_this_period() -> None:
+    from threatbrief.brief.write import build_brief
+    from threatbrief.models import Period
+
+    old = _item(
+        "old",
+        "news-ee",
+        "How APT28 broke into a party's servers",
+        "A retrospective: APT28 broke into a political party's mail servers in 2016.",
+        actors=("APT28",),
+        sectors=("elections",),
+        targets=("EE",),
+    )
+    old = dataclasses.replace(old, actor_sets=("russia",))
+    current = dataclasses.replace(JOINT_BY_ACTOR[0], actor_sets=("russia",))
+    period = Period(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    ctx = build_brief(
+        [old, current], [], period, ["EE", "JP"], "Desk", DAY, aliases=actor_aliases()
+    )
+    (russia,) = ctx.sections
+    assert russia.count == 1 and russia.story_ids == ["cisa-gru"]
+    assert [s.id for s in ctx.background] == ["old"] and ctx.background[0].historical
+    assert "elections" not in " ".join(str(j) for j in ctx.key_judgements)

@@ -75,7 +75,11 @@ def test_an_item_with_active_content_is_held_back_until_released(
     assert "phishing wave" not in json.dumps(
         [doc["sections"], doc["key_judgements"], doc["footnotes"]]
     )
-    assert "SECRET_KEY" not in text and "127.0.0.1" not in text
+    assert "127.0.0.1" not in text
+    # the data product lists it, marked, with no address
+    (held,) = [s for s in doc["stories"] if s["quarantined"]]  # type: ignore[attr-defined]
+    assert "phishing wave" in held["headline"] and held["items"][0]["url"] == ""
+    assert held["id"] not in json.dumps([s["story_ids"] for s in doc["sections"]])  # type: ignore[attr-defined]
     # the command line lists it with its reason, and releases it
     runner = CliRunner()
     db_path = db.conn.execute("pragma database_list").fetchone()[2]

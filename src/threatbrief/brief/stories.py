@@ -60,6 +60,8 @@ class Story:
     first_seen: datetime | None
     notes: list[int] = field(default_factory=list)
     merged_on: list[str] = field(default_factory=list)
+    historical: bool = False  # its items date the activity long before they were published
+    quarantined: bool = False  # its items carried active content and are held back
 
     @property
     def corroboration(self) -> int:

@@ -284,7 +284,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         report,
         level,
         name=brief.title,
-        description="\n".join(brief.key_judgements) or "No state-linked activity was reported.",
+        description="\n".join(j.text for j in brief.key_judgements)
+        or "No state-linked activity was reported.",
         published=now,
         report_types=["threat-report"],
         object_refs=[o for o in order if o != org] or [org],
