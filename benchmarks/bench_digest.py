@@ -22,6 +22,7 @@ from aiosmtpd.controller import Controller
 from threatbrief.config import parse_config
 from threatbrief.digest.smtp import SmtpSettings
 from threatbrief.pipeline import digests as outbox
+from threatbrief.pipeline.subscribers import add_subscriber
 from threatbrief.store.db import open_db
 
 SETS = ["china", "north-korea", "russia", "iran"]
@@ -74,13 +75,14 @@ def fill(db_path: Path, items: int, subscribers: int) -> None:
             "fetched_at, changed_at, lang, tlp, revision) values (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        db.conn.execute("update items set seq = 1")  # one commit, as one fetch would give
         db.conn.executemany(
             "insert into tags (item_id, kind, value, confidence, rule, origin, "
             "action) values (?,?,?,?,?,?,?)",
             tags,
         )
         for n in range(subscribers):
-            subscribers.add_subscriber(
+            add_subscriber(
                 db,
                 f"user{n}@partner.example",
                 actor_sets=rng.sample(SETS, rng.randint(1, 2)),

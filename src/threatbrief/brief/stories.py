@@ -119,7 +119,6 @@ class AliasNormaliser:
         table = {a.lower(): n for a, n in aliases.items() if a.strip()}
         for name in set(aliases.values()):
             table.setdefault(name.lower(), name)
-        self._table = table
         self._patterns = sorted(table, key=len, reverse=True)
         self._names = [table[p] for p in self._patterns]
         self._automaton = (
@@ -131,7 +130,8 @@ class AliasNormaliser:
         )
 
     def _pieces(self, text: str) -> list[tuple[str, str]]:
-        """`text` lower-cased as (plain text, "") and ("", group name) pieces, in order."""
+        """`text` as (plain text, "") and ("", group name) pieces, in order; aliases are
+        matched case-insensitively."""
         low = text.lower()
         out: list[tuple[str, str]] = []
         pos = 0
@@ -248,6 +248,10 @@ def cluster(
     common = max(3, len(items) // 200)
     names = [{n for n in kept if name_df[n] <= common} for kept in names]
     profiles = _Profiles(items, names)
+    for n in range(len(items)):  # events already joined by address or identifier
+        root = merger.find(n)
+        if root != n:
+            profiles.join(root, n, root)
     _by_actor(items, merger, keyed, profiles, span)
     _by_text(items, merger, sets, keyed, profiles, span, threshold)
     groups: dict[int, Event] = {}
@@ -320,6 +324,7 @@ class _Profiles:
         return bool(names_a and names_b and not names_a & names_b)
 
     def join(self, ra: int, rb: int, root: int) -> None:
+        """`root` now stands for what `ra` and `rb` stood for (`rb` may be a member item)."""
         a, b = self.of(ra), self.of(rb)
         self.known.pop(ra, None)
         self.known.pop(rb, None)
