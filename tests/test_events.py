@@ -309,3 +309,18 @@ def test_a_republished_2016_intrusion_is_background_not_this_period() -> None:
     assert russia.count == 1 and russia.story_ids == ["cisa-gru"]
     assert [s.id for s in ctx.background] == ["old"] and ctx.background[0].historical
     assert "elections" not in " ".join(str(j) for j in ctx.key_judgements)
+
+
+def test_a_digest_lists_a_joint_advisory_once_with_every_source() -> None:
+    from threatbrief.brief.stories import cluster as group
+    from threatbrief.digest.build import WindowStories, build_digest
+    from threatbrief.models import Period, Subscriber
+
+    items = [dataclasses.replace(i, actor_sets=("china",)) for i in JOINT_BY_ID]
+    sub = Subscriber(email="liaison@cert.example.jp", actor_sets=("china",), tlp=TLP.CLEAR)
+    period = Period(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+    window = WindowStories(group(items, aliases=actor_aliases()))
+    digest = build_digest(items, sub, period, DAY, window=window)
+    (story,) = digest.stories
+    assert {p for p, _url in story.links} == {"cisa", "ncsc-uk"}
+    assert story.story.merged_on == ["advisory-id"]
