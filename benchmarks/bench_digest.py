@@ -77,6 +77,7 @@ def fill(db_path: Path, items: int, people: int) -> None:
             "values (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
+        db.conn.execute("update items set seq = 1")  # one commit, as one fetch would give
         db.conn.executemany(
             "insert into tags (item_id, kind, value, confidence, rule, origin, "
             "action) values (?,?,?,?,?,?,?)",

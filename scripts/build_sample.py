@@ -124,7 +124,7 @@ def main() -> None:
                 "country": feed["country"],
                 "publisher": feed["publisher"],
                 "name": feed["title"],
-                "kind": feed.get("kind", "cert"),
+                "kind": feed["kind"],  # every sample feed says what it is
             }
         )
         total += len(items)

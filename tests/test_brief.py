@@ -23,6 +23,7 @@ from threatbrief.brief.write import build_brief
 from threatbrief.cli import cli
 from threatbrief.config import Config, parse_config
 from threatbrief.models import TLP, BriefItem, Period
+from threatbrief.pipeline import quarantine
 from threatbrief.store import items as item_table
 
 DATA = Path(__file__).parent / "data"
@@ -45,6 +46,7 @@ def _config(httpserver: HTTPServer) -> Config:
                     "id": "cert-a",
                     "url": httpserver.url_for("/cert-a.xml"),
                     "publisher": "CERT A",
+                    "kind": "cert",
                     "country": "EE",
                     "lang": "en",
                 },
@@ -119,10 +121,25 @@ def test_brief_model_is_true_to_its_data(
     out = tmp_path / "brief.json"
     pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, "json", clock=lambda: NOW)
     doc = json.loads(out.read_text())
-    assert doc["item_count"] == 7 and doc["tlp"] == "clear"
+    # the APT28 item with script and template syntax is quarantined: counted in the annex only
+    assert doc["item_count"] == 6 and doc["quarantined"] == 1 and doc["tlp"] == "clear"
     sections = {s["key"]: s for s in doc["sections"]}
-    assert list(sections) == ["russia", "north-korea", "china"]
-    assert sections["russia"]["count"] == 2 and sections["china"]["previous"] == 1
+    # counts are events: the exchange theft through two feeds is one North Korea event
+    assert doc["schema"] == "threatbrief.brief/2"
+    assert {k: (s["count"], s["reports"]) for k, s in sections.items()} == {
+        "china": (1, 1),
+        "north-korea": (1, 2),
+        "russia": (1, 1),
+    }
+    assert sections["china"]["previous"] == 1
+    stories = {st["id"]: st for st in doc["stories"]}
+    assert len(stories) == doc["story_count"] + doc["quarantined"]
+    assert all(i in stories for s in doc["sections"] for i in s["story_ids"])
+    assert all(i in stories for j in doc["key_judgements"] for i in j["story_ids"])
+    (held,) = [st for st in stories.values() if st["quarantined"]]
+    assert "APT28" in held["headline"] and held["id"] not in sections.get("russia", {})["story_ids"]
+    quote = sections["north-korea"]["pull_quote"]
+    assert quote["story_id"] in stories and quote["credit"] and quote["text"]
     # the exchange theft reported by two feeds is one story with both sources
     (theft,) = [s for s in sections["north-korea"]["stories"] if "exchange" in s["title"].lower()]
     assert theft["corroboration"] == 2
@@ -140,8 +157,9 @@ def test_brief_model_is_true_to_its_data(
     assert {n["url"] for n in doc["footnotes"]} <= period_urls
     assert all(st["notes"] for st in cited)
     assert {n["url"] for n in doc["footnotes"]} == {st["items"][0]["url"] for st in cited}
-    assert any("Estonia was named as a target" in j for j in doc["key_judgements"])
-    assert "telecommunications" in " ".join(doc["key_judgements"])
+    judgements = [j["text"] for j in doc["key_judgements"]]
+    assert any("Estonia was named as a target" in j for j in judgements)
+    assert "telecommunications" not in " ".join(judgements)  # only the held item said so
     assert item_table.count_items(db) == 8
 
 
@@ -149,6 +167,9 @@ def test_hostile_feed_text_never_becomes_markup(
     loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
 ) -> None:
     config, db = loaded
+    # an analyst released the quarantined item: its text is shown, and still never as markup
+    (held,) = quarantine.list_quarantine(db)
+    quarantine.release_item(db, held.id, now=NOW)
     for fmt in ("html", "md"):
         out = tmp_path / f"b.{fmt}"
         pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, fmt, clock=lambda: NOW)
@@ -332,7 +353,7 @@ def test_single_actor_set_brief_has_one_section() -> None:
     )
     ctx = build_brief([item], [], OCTOBER, ["EE", "JP"], "Desk", NOW)
     assert [s.name for s in ctx.sections] == ["Russia"]
-    assert ctx.key_judgements[0].startswith("Russia was the most reported actor set, with 1 ")
+    assert str(ctx.key_judgements[0]).startswith("Russia was the most reported actor set, with 1 ")
 
 
 def _tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:

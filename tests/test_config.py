@@ -140,6 +140,27 @@ def test_check_config_warns_about_wide_allowances_but_passes(tmp_path: Path) -> 
     assert not any("10.20.0.0/16" in w for w in warnings)
 
 
+def test_feed_without_kind_counts_as_unknown_and_check_config_says_so(tmp_path: Path) -> None:
+    path = _feeds_yaml(
+        tmp_path,
+        "version: 1\nfeeds:\n  - id: quiet\n    url: https://a.example/feed\n"
+        "  - id: said\n    url: https://b.example/feed\n    kind: vendor\n",
+    )
+    result = _check(path)
+    assert result.exit_code == 0, result.output
+    assert "(id 'quiet').kind: is not set" in result.stderr and "'unknown'" in result.stderr
+    assert "'said'" not in result.stderr
+    config = load_config(path)
+    assert [f.kind for f in config.feeds] == ["unknown", "vendor"]
+
+
+def test_every_shipped_feed_says_what_kind_of_source_it_is() -> None:
+    for path in (ROOT / "feeds.yaml", ROOT / "src" / "threatbrief" / "sample" / "feeds.yaml"):
+        config = load_config(path)
+        assert not [w for w in config.warnings if ".kind" in w.path], path
+        assert all(f.kind != "unknown" for f in config.feeds), path
+
+
 @pytest.mark.parametrize(
     "entry,expected",
     [

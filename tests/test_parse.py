@@ -95,9 +95,18 @@ def test_parse_strips_markup_and_unsafe_links_from_hostile_feed() -> None:
     text = json.dumps([_as_json(i) for i in items])
     for bad in ("<script", "<iframe", "onerror", "onclick", "javascript:", "<img", "\u202e"):
         assert bad not in text.lower()
-    # javascript:, entity-encoded, tab-split and file: links are dropped; feedparser then falls
-    # back to the guid, resolved against the feed as RSS says a permalink guid is.
-    assert all(i.url.startswith("https://feeds.example.org/h") for i in items)
+    # javascript:, entity-encoded, tab-split and file: links are dropped, and so is the
+    # relative permalink guid feedparser falls back to: never resolved against the feed
+    assert [i.url for i in items] == ["", "", "", ""]
+    assert all(i.guid.startswith("https://feeds.example.org/h") for i in items)  # ids stable
+    # those that carried active content are quarantined, with the reason; a file: link is
+    # dropped, but it is not active content
+    assert [i.quarantine for i in items] == [
+        "script, event handler, script link",
+        "script link",
+        "script link, template syntax",
+        "",
+    ]
     assert items[1].title == "Header injection Bcc: victim@example.org"
     assert "\r" not in items[1].title and "\n" not in items[1].title
     assert items[2].title == "Tab-split scheme {{ 7*7 }}"
@@ -263,6 +272,11 @@ LINKS = [
     ("https://x.example/a%41%zz", "https://x.example/a%41%25zz"),
     ("https://evil<script>.example/", ""),
     ("https://a.example`b/", ""),
+    ("crowdstrike.com/blog/new-espionage", "https://crowdstrike.com/blog/new-espionage"),
+    ("//www.ncsc.gov.uk/news/joint-advisory", "https://www.ncsc.gov.uk/news/joint-advisory"),
+    ("/advisories/aa25-239a", ""),
+    ("report.html", ""),
+    ("javascript:alert(1)", ""),
 ]
 
 
@@ -278,6 +292,11 @@ LINKS = [
         "stray-percent",
         "markup-in-host",
         "backtick-in-host",
+        "scheme-less-host",
+        "protocol-relative",
+        "path-only",
+        "bare-file",
+        "javascript",
     ],
 )
 def test_canonical_url_gives_an_ascii_uri_or_nothing(raw: str, expected: str) -> None:
@@ -298,3 +317,69 @@ def test_parse_percent_encodes_a_hostile_link_in_a_feed() -> None:
     (item,) = parse_feed(Feed(id="h", url="https://feeds.example.org/h.xml"), body).items
     assert item.url.startswith("https://evil.example/a%3E!%5Bx%5D(")
     assert not set("<> ") & set(item.url)
+
+
+def test_a_scheme_less_link_is_its_host_and_never_the_feed_server() -> None:
+    body = (DATA / "feeds" / "rss-scheme-less.xml").read_bytes()
+    served = Feed(id="agg", url="http://127.0.0.1:8080/feed.xml")
+    items = parse_feed(served, body, base_url="http://127.0.0.1:8080/feed.xml", now=NOW).items
+    assert [i.url for i in items] == ["https://crowdstrike.com/blog/a-new-espionage-campaign/", ""]
+    assert not any("127.0.0.1" in i.url for i in items)
+
+
+@pytest.mark.parametrize(
+    "url,source,authors,expected",
+    [
+        ("https://www.cisa.gov/news-events/cybersecurity-advisories/aa25-239a", "", (), "CISA"),
+        (
+            "https://www.npa.go.jp/bureau/cyber/koho/caution/",
+            "",
+            (),
+            "National Police Agency (警察庁)",
+        ),
+        ("https://news.err.ee/1609000000/", "", (), "ERR News"),
+        ("https://www.fbi.gov/news/press-releases/x", "JPCERT/CC", (), "FBI"),
+        ("https://example-wire.com/story/1", "Kyodo News", ("Staff writer",), "Kyodo News"),
+        (
+            "https://blog.example-vendor.com/post",
+            "",
+            ("Example Vendor Research",),
+            "Example Vendor Research",
+        ),
+        ("https://www.example-gas.co.jp/news/1", "", (), "example-gas.co.jp"),
+        ("https://cert-a.example/advisories/1", "", (), ""),
+        ("", "", (), ""),
+    ],
+    ids=[
+        "host-map",
+        "host-map-japanese",
+        "longest-suffix",
+        "link-beats-source",
+        "source-name",
+        "author",
+        "registrable-domain",
+        "feed-own-site",
+        "no-link",
+    ],
+)
+def test_publisher_is_the_item_s_not_the_feed_s(
+    url: str, source: str, authors: tuple[str, ...], expected: str
+) -> None:
+    from threatbrief.ingest.publisher import publisher_for
+
+    home = ("http://127.0.0.1:8080/cert-a.xml", "https://cert-a.example/")
+    assert publisher_for(url, source_name=source, authors=authors, home=home) == expected
+
+
+def test_a_release_carried_by_another_agency_s_feed_is_credited_to_its_publisher() -> None:
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>JPCERT/CC</title>
+<link>https://www.jpcert.or.jp/</link>
+<item><title>FBI warns of DPRK IT workers</title><guid>a</guid>
+<link>https://www.fbi.gov/news/press-releases/dprk-it-workers</link></item>
+<item><title>JPCERT/CC alert</title><guid>b</guid><link>https://www.jpcert.or.jp/at/2026/0001.html</link></item>
+<item><title>Syndicated</title><guid>c</guid><link>https://wire.example.net/s/1</link>
+<source url="https://www.reuters.com/rss">Reuters</source></item>
+</channel></rss>"""
+    feed = Feed(id="jpcert-en", url="https://www.jpcert.or.jp/english/rss/jpcert-en.rdf")
+    items = parse_feed(feed, body, now=NOW).items
+    assert [i.publisher for i in items] == ["FBI", "JPCERT/CC", "Reuters"]

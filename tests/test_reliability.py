@@ -204,13 +204,21 @@ def test_items_stamped_before_a_digest_but_committed_after_reach_the_next_one(
     with transaction(db):
         item_table.save_items(
             db,
-            [Item(id="late0001", feed_id="f", guid="late", url="https://x/late", title="Lazarus")],
+            [
+                Item(
+                    id="late0001",
+                    feed_id="f",
+                    guid="late",
+                    url="https://news.example/late",
+                    title="Lazarus",
+                )
+            ],
             NOW - timedelta(hours=2),
         )
     second = outbox.run_digests(config, db, now=NOW, send=False, settings=None, outbox=tmp_path)
     assert second.queued == 1
     (path,) = [p for p in second.written]
-    assert "https://x/late" in path.read_text()
+    assert "https://news.example/late" in path.read_text()
 
 
 # ------------------------------------------------------------------------- 3: lost digests

@@ -17,6 +17,7 @@ __all__ = [
     "embedded_ipv4",
     "is_loopback_host",
     "is_metadata",
+    "is_public_url",
     "redact_url",
     "refusal_reason",
 ]
@@ -148,6 +149,29 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+# Names that never leave this machine or its network (RFC 6761, 6762, 8375 and common use).
+_LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".lan", ".intranet")
+
+
+def is_public_url(url: str) -> bool:
+    """Whether `url` may be shown to a reader as a source's address: its host is a name that
+    is not a local one (`localhost`, `*.local`, ...) or a public IP address. A loopback,
+    private, link-local or metadata address, or one tunnelled inside IPv6, is not; a brief
+    must never cite the address of the feed server or of a machine on the reader's network."""
+    try:
+        host = (urlsplit(url.strip()).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if not host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+        return False
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        # a name; a bare number such as 2130706433 is an address to a browser, not a name
+        return not host.replace(".", "").isdigit() and "." in host
+    return not is_metadata(ip) and not refusal_reason(ip)
 
 
 # Headers that the fetcher sets itself; a feed's headers_env may not replace them.

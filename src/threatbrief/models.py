@@ -109,7 +109,8 @@ class Feed:
     user_agent: str = ""
     timezone: str = "UTC"
     enabled: bool = True
-    kind: str = "cert"  # cert | government | vendor | news: source authority in briefs
+    # cert | government | vendor | news | aggregator | unknown: source authority in briefs
+    kind: str = "unknown"
     allowances: tuple[Allowance, ...] = ()
     # (header name, environment variable name): the variable's value is sent as the header
     headers_env: tuple[tuple[str, str], ...] = ()
@@ -172,6 +173,11 @@ class Item:
     tlp: TLP = TLP.CLEAR
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+    # who published it (from its link, source or author; see ingest.publisher), not the feed
+    publisher: str = ""
+    # why the item is held back ("script, template syntax"): its raw text carried active
+    # content that had to be removed; "" for none
+    quarantine: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +426,7 @@ class BriefItem:
 
     id: str
     feed_id: str
-    publisher: str
+    publisher: str  # the item's own publisher; `via` is the feed's
     kind: str
     lang: str
     url: str
@@ -428,6 +434,7 @@ class BriefItem:
     summary: str
     published_at: datetime | None
     tlp: TLP
+    via: str = ""
     actor_sets: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     sectors: tuple[str, ...] = ()
@@ -436,6 +443,8 @@ class BriefItem:
     linked: tuple[str, ...] = ()
     # read by exports (a relationship needs the source's own words); not part of a brief
     stated: tuple[str, ...] = field(default=(), metadata={"brief": False})
+    # held back for active content in its text until an analyst releases it
+    quarantined: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from ._net import is_public_url
 from .brief.context import BriefContext
+from .brief.stories import Story, first_sentence
 from .digest.build import DigestContext
 from .errors import UsageError
 from .textsafe import oneline, safe_url
@@ -84,12 +86,18 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["md"] = _md
-    env.filters["url"] = safe_url
+    env.filters["url"] = cited_url
     env.filters["oneline"] = oneline
     env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
     env.filters["wrap"] = _wrap
     return env
+
+
+def cited_url(url: str) -> str:
+    """A source's address as a reader may see it: an ASCII URI (`textsafe.safe_url`) with a
+    public host (`_net.is_public_url`), or "" (never the feed server's or a private address)."""
+    return safe_url(url) if is_public_url(url) else ""
 
 
 def _wrap(text: object, width: int = 88, indent: str = "", hanging: str | None = None) -> str:
@@ -106,7 +114,7 @@ def _plain(value: Any) -> Any:
             if f.metadata.get("brief", True)
         }
         if isinstance(out.get("url"), str):
-            out["url"] = safe_url(out["url"])
+            out["url"] = cited_url(out["url"])
         for prop in ("corroboration", "language"):
             if hasattr(value, prop):
                 out[prop] = getattr(value, prop)
@@ -122,6 +130,56 @@ def _plain(value: Any) -> Any:
     return value
 
 
+SCHEMA = "threatbrief.brief/2"
+
+
+def _story_record(story: Story) -> dict[str, Any]:
+    """A story as the JSON brief's `stories` list gives it (DESIGN.md §5)."""
+    return {
+        "id": story.id,
+        "headline": story.title,
+        "sentence": first_sentence(story.summary or story.title),
+        "items": [
+            {
+                "id": i.id,
+                "url": cited_url(i.url),
+                "publisher": i.publisher,
+                "feed": i.feed_id,
+                "lang": i.lang,
+                "title": i.title,
+                "published": i.published_at.isoformat() if i.published_at else None,
+            }
+            for i in story.items
+        ],
+        "publishers": story.publishers,
+        "merged_on": story.merged_on,
+        "actor_sets": story.actor_sets,
+        "actors": story.actors,
+        "sectors": story.sectors,
+        "targets": story.targets,
+        "quarantined": story.quarantined,
+        "historical": story.historical,
+    }
+
+
+def brief_document(ctx: BriefContext) -> dict[str, Any]:
+    """The brief as data, schema `threatbrief.brief/2`: every field of the context, with every
+    story of the period once in `stories`, which sections, judgements and partner rows refer to
+    by `story_ids`; a pull-quote is `{text, story_id, credit}`."""
+    doc: dict[str, Any] = {"schema": SCHEMA, **_plain(ctx)}
+    doc["stories"] = [_story_record(s) for s in ctx.stories]
+    doc["background"] = [s.id for s in ctx.background]
+    for section, out in zip(ctx.sections, doc["sections"], strict=True):
+        out["pull_quote"] = {
+            "text": section.pull_quote,
+            "story_id": section.pull_quote_story_id,
+            "credit": section.pull_quote_credit,
+        }
+        for key in ("pull_quote_story_id", "pull_quote_credit"):
+            del out[key]
+    return doc
+
+
 def render_brief(ctx: BriefContext, fmt: str, template_dir: Path | None = None) -> str | bytes:
     """The brief in one format: str for html, md, txt and json; bytes for pdf.
 
@@ -129,7 +187,7 @@ def render_brief(ctx: BriefContext, fmt: str, template_dir: Path | None = None) 
         UsageError: unknown format, or PDF without WeasyPrint or Pango.
     """
     if fmt == "json":
-        return json.dumps(_plain(ctx), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(brief_document(ctx), indent=2, ensure_ascii=False) + "\n"
     if fmt not in FORMATS:
         raise UsageError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     env = _environment(template_dir)

@@ -15,12 +15,13 @@ from ..models import Period
 from ..vocab import LANGUAGE_NAMES
 from .stories import Story
 
-__all__ = ["ActorSection", "BriefContext", "Footnote"]
+__all__ = ["ActorSection", "BriefContext", "Footnote", "Judgement"]
 
 
 @dataclass
 class Footnote:
-    """A numbered note citing one source in full: publisher, title, date, address."""
+    """A numbered note citing one source in full: publisher (and the feed it came via, when
+    that is another organisation), title, date, address."""
 
     number: int
     publisher: str
@@ -29,10 +30,22 @@ class Footnote:
     url: str
     lang: str
     short: bool = False
+    via: str = ""  # the feed's publisher, when it is not the item's
 
     @property
     def language(self) -> str:
         return LANGUAGE_NAMES.get(self.lang, self.lang)
+
+
+@dataclass
+class Judgement:
+    """One key judgement and the stories it rests on; reads as its text."""
+
+    text: str
+    story_ids: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass
@@ -47,11 +60,15 @@ class ActorSection:
     trend: str
     groups: list[str]
     sectors: list[str]
-    targets: list[str]
+    targets: list[str]  # ISO codes
     stories: list[Story]
     paragraph: str
     pull_quote: str
     partner_stories: int
+    story_ids: list[str] = field(default_factory=list)  # every story of the set, best first
+    reports: int = 0  # the items behind those stories
+    pull_quote_story_id: str = ""
+    pull_quote_credit: str = ""  # the publisher quoted
 
 
 @dataclass
@@ -66,7 +83,9 @@ class BriefContext:
     partner_names: list[str] = field(metadata={"help": "Display names of the partners"})
     generated_at: datetime = field(metadata={"help": "When the brief was generated (UTC)"})
     tlp: str = field(metadata={"help": "Highest TLP of what the brief contains"})
-    key_judgements: list[str] = field(metadata={"help": "Bottom line up front, 3-5 sentences"})
+    key_judgements: list[Judgement] = field(
+        metadata={"help": "Bottom line up front, 3-5 sentences, each with its stories"}
+    )
     introduction: list[str] = field(metadata={"help": "Introduction paragraphs"})
     sections: list[ActorSection] = field(metadata={"help": "One per actor set, by relevance"})
     sector_table: list[dict[str, Any]] = field(metadata={"help": "Actor set × sector counts"})
@@ -84,3 +103,14 @@ class BriefContext:
     empty: bool = field(default=False, metadata={"help": "True when the period had no items"})
     item_count: int = field(default=0, metadata={"help": "Items in the period"})
     story_count: int = field(default=0, metadata={"help": "Stories after clustering"})
+    quarantined: int = field(
+        default=0, metadata={"help": "Items held back for active content (annex)"}
+    )
+    stories: list[Story] = field(
+        default_factory=list,
+        metadata={"help": "Every story of the period: current, historical and quarantined"},
+    )
+    background: list[Story] = field(
+        default_factory=list,
+        metadata={"help": "Historical stories: past activity reported again in the period"},
+    )

@@ -10,18 +10,36 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+import ahocorasick_rs
+from rapidfuzz import fuzz
 
 from ..models import BriefItem
 from ..vocab import PARTNER_LANGUAGES
 
-__all__ = ["AUTHORITY", "Story", "cluster", "first_sentence", "make_story"]
+__all__ = [
+    "AUTHORITY",
+    "AliasNormaliser",
+    "Event",
+    "Story",
+    "cluster",
+    "first_sentence",
+    "make_story",
+]
 
-AUTHORITY = {"government": 1.0, "cert": 1.0, "vendor": 0.7, "news": 0.4}
+# Source authority by feed kind; a feed that does not say what it is counts least.
+AUTHORITY = {
+    "government": 1.0,
+    "cert": 1.0,
+    "vendor": 0.7,
+    "news": 0.4,
+    "aggregator": 0.3,
+    "unknown": 0.1,
+}
 _CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
-_WORD = re.compile(r"[a-z0-9]+|[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @dataclass
@@ -41,68 +59,355 @@ class Story:
     confidence: float
     first_seen: datetime | None
     notes: list[int] = field(default_factory=list)
+    merged_on: list[str] = field(default_factory=list)
+    historical: bool = False  # its items date the activity long before they were published
+    quarantined: bool = False  # its items carried active content and are held back
 
     @property
     def corroboration(self) -> int:
         return len({i.feed_id for i in self.items})
 
 
-def _shingles(title: str) -> set[str]:
-    words = _WORD.findall(title.lower())
-    return {" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))} if words else set()
+class Event(list[BriefItem]):
+    """The items of one event, and why they were merged (`merged_on`, sorted): `address` (a
+    shared canonical link or a link between feeds), `advisory-id` (a CISA, ICS, JVN, JPCERT or
+    CERT-EU identifier, or a CVE with the same actor), `actor+victim+window` (the same group
+    against the same sector or country within the window) or `text` (near-duplicate title and
+    summary once actor aliases are read as their group's name)."""
+
+    merged_on: tuple[str, ...] = ()
 
 
-def cluster(items: Sequence[BriefItem], threshold: float = 0.5) -> list[list[BriefItem]]:
-    """Group items that report the same event: a linked address, a shared CVE, or titles
-    whose word 3-shingles overlap (Jaccard ≥ threshold), found through an inverted index."""
-    parent = list(range(len(items)))
+# Advisory identifiers; the CVE rule is separate (a CVE is an event only with its actor).
+_ADVISORY = re.compile(
+    r"\b(?:AA\d{2}-\d{3}[A-Z]|ICS[AM]A-\d{2}-\d{3}-\d{2}[A-Z]?|JVN(?:VU|TA)?#?\d{8}"
+    r"|JVNDB-\d{4}-\d{6}|JPCERT-AT-\d{4}-\d{4}|CERT-EU-(?:SA|TLR)?\d{4}-\d{3})\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9._-]*[a-z0-9]|[a-z0-9]|[\u3040-\u30ff\u3400-\u9fff]+")
+# A name: a capitalised, all-caps or coded Latin word, or a number of three digits or more.
+_NAME = re.compile(
+    r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9&-]*[A-Za-z0-9]|\d[\d,.]{2,}\d|\d{3,})(?![A-Za-z0-9])"
+)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
+_HOME_PAGE = re.compile(r"^https?://[^/]+/?$")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# A bucket this large is a bulk update (every KEV entry naming one CVE), not one event.
+_MAX_BUCKET = 25
+# Text rule: each item is indexed under its rarest tokens, and only tokens held by at most
+# this many items are looked up, so candidate lists stay short (no all-pairs comparison).
+_INDEX_TOKENS = 4
+_MAX_POSTING = 40
+# Short titles look alike to any ratio ("Unrelated story", "Another unrelated story"): a text
+# match also needs this many tokens in common.
+_MIN_SHARED = 4
+TEXT_THRESHOLD = 72.0  # rapidfuzz ratio of the sorted token strings, 0-100
+# Two same-language reports of one event share words; below this the actor rule is vetoed.
+VETO_THRESHOLD = 40.0
+# Co-signed advisories come out on the same day (seconds), from authorities.
+_JOINT_RELEASE = 86_400.0
+_AUTHORITIES = frozenset({"cert", "government"})
 
-    def find(i: int) -> int:
+
+class AliasNormaliser:
+    """Reads every alias of a group (MirrorFace, ミラーフェイス, Earth Kasha) as the group's one
+    token, so that reports that spell the group differently compare as equal text. Built from
+    the lexicon's names and aliases, passed in as data (`{alias: canonical name}`)."""
+
+    def __init__(self, aliases: Mapping[str, str]) -> None:
+        table = {a.lower(): n for a, n in aliases.items() if a.strip()}
+        for name in set(aliases.values()):
+            table.setdefault(name.lower(), name)
+        self._patterns = sorted(table, key=len, reverse=True)
+        self._names = [table[p] for p in self._patterns]
+        self._automaton = (
+            ahocorasick_rs.AhoCorasick(
+                self._patterns, matchkind=ahocorasick_rs.MatchKind.LeftmostLongest
+            )
+            if self._patterns
+            else None
+        )
+
+    def _pieces(self, text: str) -> list[tuple[str, str]]:
+        """`text` as (plain text, "") and ("", group name) pieces, in order; aliases are
+        matched case-insensitively."""
+        low = text.lower()
+        out: list[tuple[str, str]] = []
+        pos = 0
+        if self._automaton is not None:
+            for index, start, end in self._automaton.find_matches_as_indexes(low):
+                if self._patterns[index].isascii() and (
+                    _latin(low[start - 1 : start]) or _latin(low[end : end + 1])
+                ):
+                    continue  # "flea" inside "fleas" is not the group (MirrorFaceが is)
+                out.append((text[pos:start], ""))
+                out.append(("", self._names[index]))
+                pos = end
+        out.append((text[pos:], ""))
+        return out
+
+    def names(self, title: str, summary: str) -> tuple[set[str], set[str]]:
+        """The names an item gives that are not a group's: capitalised or coded Latin words
+        (`DMM`, `Bitcoin`, `DC3`) and long numbers (`26165`, `4,502.9`), lower-cased, years
+        left out; they tell one victim from another. Returned as (inside a sentence, at the
+        start of one): a sentence's first word may be capitalised by grammar only ("Eleven
+        countries"), so `cluster` keeps it only if some item also writes it inside a sentence.
+        Every word of a headline in title case is left out."""
+        inside: set[str] = set()
+        first: set[str] = set()
+        latin = _LATIN_WORD.findall(title)
+        title_case = bool(latin) and sum(w[0].isupper() for w in latin) > len(latin) / 2
+        for text in (summary,) if title_case else (title, summary):
+            # the groups' names masked, so they count neither as names nor as a sentence's end
+            masked = "".join(plain or "#" * len(group) for plain, group in self._pieces(text))
+            for match in _NAME.finditer(masked):
+                low = match.group(0).lower().replace(",", "")
+                if _YEAR.fullmatch(low):
+                    continue
+                before = masked[: match.start()].rstrip()
+                (first if not before or before[-1] in ".!?:;。" else inside).add(low)
+        return inside, first - inside
+
+    def tokens(self, text: str) -> list[str]:
+        """Lower-case word tokens (CJK runs as character bigrams), each alias one group token."""
+        out: list[str] = []
+        for plain, group in self._pieces(text):
+            out += _words(plain.lower()) if plain else ["@" + group.lower().replace(" ", "_")]
+        return out
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
+def _words(text: str) -> list[str]:
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        if _CJK.match(tok):
+            out += [tok[i : i + 2] for i in range(max(len(tok) - 1, 1))]
+        else:
+            out.append(tok)
+    return out
+
+
+class _Merger:
+    """Union-find over item positions that remembers why each set was joined."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.reasons: dict[int, set[str]] = {}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    def union(a: int, b: int) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    def union(self, a: int, b: int, reason: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        keep, gone = min(ra, rb), max(ra, rb)
+        self.parent[gone] = keep
+        merged = self.reasons.setdefault(keep, set())
+        merged.add(reason)
+        merged |= self.reasons.pop(gone, set())
 
-    index: dict[str, list[int]] = defaultdict(list)
+
+def _when(item: BriefItem) -> float:
+    return item.published_at.timestamp() if item.published_at else 0.0
+
+
+def cluster(
+    items: Sequence[BriefItem],
+    threshold: float = TEXT_THRESHOLD,
+    *,
+    aliases: Mapping[str, str] | None = None,
+    window: timedelta = timedelta(days=7),
+) -> list[Event]:
+    """Group items that report the same event (see `Event` for the rules).
+
+    Near-linear: every rule looks items up in an index (by address, identifier, actor and
+    sector or country, rare tokens) and compares an item only with the few it shares a key
+    with, inside the time `window`. Two attacks by one group in one week stay apart when
+    their sectors differ, their countries differ, or (same language) their words do.
+    """
+    merger = _Merger(len(items))
+    span = window.total_seconds()
+    normaliser = AliasNormaliser(aliases or {})
+    sets = [set(normaliser.tokens(f"{i.title} {i.summary}")) for i in items]
+    keyed = [" ".join(sorted(s)) for s in sets]  # what rapidfuzz compares
+    _by_keys(items, merger)
+    # a name most items give ("Japan", "Holdings") tells no victim from another
+    found = [normaliser.names(i.title, i.summary) for i in items]
+    written_inside = {n for inside, _first in found for n in inside}
+    names = [inside | (first & written_inside) for inside, first in found]
+    name_df = Counter(n for kept in names for n in kept)
+    common = max(3, len(items) // 200)
+    names = [{n for n in kept if name_df[n] <= common} for kept in names]
+    profiles = _Profiles(items, names)
+    for n in range(len(items)):  # events already joined by address or identifier
+        root = merger.find(n)
+        if root != n:
+            profiles.join(root, n, root)
+    _by_actor(items, merger, keyed, profiles, span)
+    _by_text(items, merger, sets, keyed, profiles, span, threshold)
+    groups: dict[int, Event] = {}
+    for n, item in enumerate(items):
+        groups.setdefault(merger.find(n), Event()).append(item)
+    for root, event in groups.items():
+        event.merged_on = tuple(sorted(merger.reasons.get(root, ())))
+    return list(groups.values())
+
+
+def _by_keys(items: Sequence[BriefItem], merger: _Merger) -> None:
+    """Shared canonical addresses, links between feeds, advisory ids, CVEs with one actor."""
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
     position = {item.id: n for n, item in enumerate(items)}
     # A feed that gives one address to many entries links to a listing page, not a story.
     listing = {u for u, c in Counter((i.feed_id, i.url) for i in items).items() if c > 1}
-    shingles = []
+
+    def story_address(item: BriefItem) -> bool:
+        # a listing page, or a site's home page, is not the address of one story
+        return (
+            bool(item.url)
+            and (item.feed_id, item.url) not in listing
+            and not (_HOME_PAGE.match(item.url))
+        )
+
     for n, item in enumerate(items):
-        if item.url and (item.feed_id, item.url) not in listing:
-            index[f"url:{item.url}"].append(n)
+        if story_address(item):
+            index[("address", item.url)].append(n)
+            for other in item.linked:
+                if other in position and story_address(items[position[other]]):
+                    merger.union(n, position[other], "address")
+        text = f"{item.title} {item.summary} {item.url}"
+        for ident in {m.upper().replace("#", "") for m in _ADVISORY.findall(text)}:
+            index[("advisory-id", ident)].append(n)
         for cve in {c.upper() for c in _CVE.findall(f"{item.title} {item.summary}")}:
-            index[f"cve:{cve}"].append(n)
-        for other in item.linked:
-            if other in position:
-                union(n, position[other])
-        shingles.append(_shingles(item.title))
-    for members in index.values():
-        if len(members) <= 25:  # a CVE in every KEV entry of a bulk update is no story
+            for actor in item.actors or ("",):
+                index[("advisory-id", f"{cve}/{actor}")].append(n)
+    for (reason, _key), members in index.items():
+        if len(members) <= _MAX_BUCKET:
             for m in members[1:]:
-                union(members[0], m)
-    by_shingle: dict[str, list[int]] = defaultdict(list)
-    for n, sh in enumerate(shingles):
-        for s in sh:
-            by_shingle[s].append(n)
-    overlap: Counter[tuple[int, int]] = Counter()
-    for members in by_shingle.values():
-        if 1 < len(members) <= 50:
-            for i, a in enumerate(members):
-                for b in members[i + 1 :]:
-                    overlap[(a, b)] += 1
-    for (a, b), shared in overlap.items():
-        if shared / len(shingles[a] | shingles[b]) >= threshold:
-            union(a, b)
-    groups: dict[int, list[BriefItem]] = defaultdict(list)
+                merger.union(members[0], m, reason)
+
+
+class _Profiles:
+    """What each event so far is known by: its feeds, the victims' names and countries. A
+    merge that would join two events with different victims, or give one feed's two reports
+    to one event, is refused for the whole event, not only for the pair (no chains)."""
+
+    def __init__(self, items: Sequence[BriefItem], names: list[set[str]]) -> None:
+        self.items = items
+        self.names = names
+        self.known: dict[int, tuple[set[str], set[str], set[str]]] = {}
+
+    def of(self, root: int) -> tuple[set[str], set[str], set[str]]:
+        found = self.known.get(root)
+        if found is None:
+            item = self.items[root]
+            found = self.known[root] = ({item.feed_id}, self.names[root], set(item.targets))
+        return found
+
+    def apart(self, ra: int, rb: int, *, one_feed: bool, joint: bool = False) -> bool:
+        """Whether the events at `ra` and `rb` are told apart. A `joint` release (two
+        authorities' items within a day of each other) may name other countries: each
+        co-signing agency names its own ("Japan among them", "including in the UK")."""
+        (feeds_a, names_a, targets_a), (feeds_b, names_b, targets_b) = self.of(ra), self.of(rb)
+        if one_feed and feeds_a & feeds_b:
+            return True
+        if not joint and targets_a and targets_b and not targets_a & targets_b:
+            return True
+        return bool(names_a and names_b and not names_a & names_b)
+
+    def join(self, ra: int, rb: int, root: int) -> None:
+        """`root` now stands for what `ra` and `rb` stood for (`rb` may be a member item)."""
+        a, b = self.of(ra), self.of(rb)
+        self.known.pop(ra, None)
+        self.known.pop(rb, None)
+        self.known[root] = (a[0] | b[0], a[1] | b[1], a[2] | b[2])
+
+
+def _by_actor(
+    items: Sequence[BriefItem],
+    merger: _Merger,
+    keyed: list[str],
+    profiles: _Profiles,
+    span: float,
+) -> None:
+    """The same group against the same sector (or, with no sector, the same country) within
+    the window, unless something tells the two apart (`_Profiles.apart`: other countries,
+    other victims named, two reports from one feed) or, in one language, their words barely
+    overlap. Two attacks by one group in one week stay two stories."""
+    buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for n, item in enumerate(items):
-        groups[find(n)].append(item)
-    return list(groups.values())
+        victims = [f"s:{x}" for x in item.sectors] or [f"c:{t}" for t in item.targets]
+        for actor in item.actors:
+            for victim in victims:
+                buckets[(actor, victim)].append(n)
+    when = [_when(i) for i in items]
+    for members in buckets.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=when.__getitem__)
+        for j, b in enumerate(members):
+            for a in reversed(members[max(0, j - _MAX_BUCKET) : j]):
+                if when[b] - when[a] > span:
+                    break
+                ra, rb = merger.find(a), merger.find(b)
+                joint = (
+                    when[b] - when[a] <= _JOINT_RELEASE
+                    and items[a].kind in _AUTHORITIES
+                    and items[b].kind in _AUTHORITIES
+                )
+                if ra == rb or profiles.apart(ra, rb, one_feed=True, joint=joint):
+                    continue
+                if items[a].lang == items[b].lang and not fuzz.ratio(
+                    keyed[a], keyed[b], score_cutoff=VETO_THRESHOLD
+                ):
+                    continue
+                merger.union(a, b, "actor+victim+window")
+                profiles.join(ra, rb, merger.find(a))
+                break
+
+
+def _by_text(
+    items: Sequence[BriefItem],
+    merger: _Merger,
+    sets: list[set[str]],
+    keyed: list[str],
+    profiles: _Profiles,
+    span: float,
+    threshold: float,
+) -> None:
+    """Near-duplicate title and summary: each item is compared with the items that share one
+    of its rarest tokens (a prefix filter), within the window."""
+    df: Counter[str] = Counter(tok for s in sets for tok in s)
+    postings: dict[str, list[int]] = defaultdict(list)
+    for n, s in enumerate(sets):
+        rare = sorted((df[t], t) for t in s if 1 < df[t] <= _MAX_POSTING)[:_INDEX_TOKENS]
+        for _count, tok in rare:
+            postings[tok].append(n)
+    when = [_when(i) for i in items]
+    for members in postings.values():
+        if len(members) < 2:
+            continue
+        members.sort(key=when.__getitem__)
+        for j, b in enumerate(members):
+            for a in reversed(members[:j]):
+                if when[b] - when[a] > span:
+                    break
+                if merger.find(a) == merger.find(b) or len(sets[a] & sets[b]) < _MIN_SHARED:
+                    continue
+                ra, rb = merger.find(a), merger.find(b)
+                if profiles.apart(ra, rb, one_feed=False):
+                    continue
+                if fuzz.ratio(keyed[a], keyed[b], score_cutoff=threshold):
+                    merger.union(a, b, "text")
+                    profiles.join(ra, rb, merger.find(a))
 
 
 def first_sentence(text: str) -> str:
@@ -115,11 +420,14 @@ _LAST = datetime.max.replace(tzinfo=UTC)
 
 
 def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
+    """One event's story: its lead item (most authoritative, then earliest), combined labels,
+    every source and its rank. `members` may be an `Event`, whose `merged_on` it keeps."""
+    merged_on = list(getattr(members, "merged_on", ()))
     members = sorted(
         members,
         # an undated item sorts last; the sentinel is aware, as every stored date is, so an
         # undated entry beside a dated one can never stop a brief on a TypeError
-        key=lambda i: (-AUTHORITY.get(i.kind, 0.5), i.published_at or _LAST),
+        key=lambda i: (-AUTHORITY.get(i.kind, AUTHORITY["unknown"]), i.published_at or _LAST),
     )
     lead = members[0]
 
@@ -128,7 +436,7 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
 
     targets = union("targets")
     corroboration = len({i.feed_id for i in members})
-    authority = max(AUTHORITY.get(i.kind, 0.5) for i in members)
+    authority = max(AUTHORITY.get(i.kind, AUTHORITY["unknown"]) for i in members)
     confidence = max((i.confidence for i in members), default=0.0)
     relevance = sum(1.0 for p in partners if p in targets)
     relevance += 0.5 * any(i.lang == PARTNER_LANGUAGES.get(p) for p in partners for i in members)
@@ -147,4 +455,5 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
         score=round(score, 3),
         confidence=confidence,
         first_seen=min(dates) if dates else None,
+        merged_on=merged_on,
     )

@@ -9,13 +9,14 @@ figures computed here, so each is true of the data it cites.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from ..models import TLP, BriefItem, PartnerAssessment, Period
 from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES
-from .context import ActorSection, BriefContext, Footnote
+from .context import ActorSection, BriefContext, Footnote, Judgement
+from .history import is_historical
 from .stories import Story, cluster, first_sentence, make_story
 
 __all__ = ["build_brief"]
@@ -62,6 +63,7 @@ class _Notes:
                 item.url,
                 item.lang,
                 short=not first,
+                via=item.via if item.via and item.via != item.publisher else "",
             )
         )
         self._by_item.setdefault(item.id, number)
@@ -100,11 +102,14 @@ def build_brief(
     feeds: Sequence[dict[str, Any]] = (),
     actor_states: dict[str, str] | None = None,
     assessments: Sequence[PartnerAssessment] = (),
+    *,
+    aliases: Mapping[str, str] | None = None,
 ) -> BriefContext:
     """The whole brief model for one period and pair of partners.
 
     `actor_states` maps group names to their actor set, so that a section names only its own
-    groups (a story may also mention a criminal group).
+    groups (a story may also mention a criminal group); `aliases` maps every alias to its
+    group's name, so that stories match reports that spell a group differently.
     """
     actor_states = actor_states or {}
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
@@ -115,12 +120,25 @@ def build_brief(
         [*(i.tlp for i in items), *(i.tlp for i in previous), *(a.tlp for a in assessments)],
         default=TLP.CLEAR,
     )
-    stories = sorted(
-        (make_story(g, partners) for g in cluster(items)), key=lambda s: (-s.score, s.title)
-    )
+    # quarantined items (active content in their text) are listed as such and counted in the
+    # annex, nowhere else; historical stories (old activity) are background
+    held = [i for i in items if i.quarantined]
+    items = [i for i in items if not i.quarantined]
+    every = _stories(items, partners, aliases)
+    stories = [s for s in every if not s.historical]
+    background = [s for s in every if s.historical]
+    quarantined = _stories(held, partners, aliases)
+    for story in quarantined:
+        story.quarantined = True
     notes = _Notes()
-    counts = Counter(s for i in items for s in i.actor_sets)
-    before = Counter(s for i in previous for s in i.actor_sets)
+    # events, not items: a joint advisory through three feeds counts once
+    counts = Counter(a for s in stories for a in s.actor_sets)
+    before = Counter(
+        a
+        for s in _stories([i for i in previous if not i.quarantined], partners, aliases)
+        if not s.historical
+        for a in s.actor_sets
+    )
 
     def relevance(key: str) -> tuple[float, int, str]:
         partner_hits = sum(
@@ -147,6 +165,8 @@ def build_brief(
         for sec in sections
     ]
     relevance_rows = _partner_relevance(stories, partners, notes)
+    for story in background:
+        story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     conclusions = _conclusions(sections, stories, partners, relevance_rows)
     partner_rows = [
@@ -166,7 +186,12 @@ def build_brief(
         f"{_join(partner_names)}. It draws on {len(items)} items from "
         f"{len({i.feed_id for i in items})} feeds in "
         f"{_join([f'{LANGUAGE_NAMES.get(k, k)} ({v})' for k, v in langs.most_common()])}, "
-        f"grouped into {len(stories)} stories.",
+        f"which report {len(every)} events"
+        + (
+            f", {len(background)} of them past activity reported again (see Background)."
+            if background
+            else "."
+        ),
         "Attribution follows what the sources themselves say, with their confidence: a named "
         "group, or a state named as the actor. We attribute nothing ourselves, and a country "
         "that is only mentioned, as victim or setting, is never read as the actor.",
@@ -205,8 +230,25 @@ def build_brief(
         partner_assessments=partner_rows,
         empty=not items,
         item_count=len(items),
-        story_count=len(stories),
+        story_count=len(every),
+        quarantined=len(held),
+        stories=every + quarantined,
+        background=background,
     )
+
+
+def _stories(
+    items: Sequence[BriefItem], partners: Sequence[str], aliases: Mapping[str, str] | None
+) -> list[Story]:
+    """The items' events as stories, best first, each marked historical when every one of its
+    items dates its activity long before it was published (`brief.history`)."""
+    stories = sorted(
+        (make_story(g, partners) for g in cluster(items, aliases=aliases)),
+        key=lambda s: (-s.score, s.title),
+    )
+    for story in stories:
+        story.historical = all(is_historical(i) for i in story.items)
+    return stories
 
 
 def _section(
@@ -228,9 +270,10 @@ def _section(
     for story in top:
         story.notes = [notes.cite(story.items[0])]
     trend = _trend(count, previous)
+    reports = sum(len(s.items) for s in stories)
     text = [
-        f"Sources attributed {count} item{'s' if count != 1 else ''} to {name}-linked "
-        f"actors this period, {trend}."
+        f"Sources reported {count} event{'s' if count != 1 else ''} attributed to {name}-linked "
+        f"actors this period ({reports} report{'s' if reports != 1 else ''}), {trend}."
     ]
     if groups:
         text.append(f"The groups named were {_join(groups)}.")
@@ -253,11 +296,15 @@ def _section(
         trend=trend,
         groups=groups,
         sectors=_names(sectors, SECTOR_NAMES),
-        targets=_names(targets, COUNTRY_NAMES),
+        targets=targets,
         stories=top,
         paragraph=" ".join(text),
         pull_quote=quote,
         partner_stories=sum(1 for s in stories if set(partners) & set(s.targets)),
+        story_ids=[s.id for s in stories],
+        reports=reports,
+        pull_quote_story_id=best.id if best and quote else "",
+        pull_quote_credit=best.items[0].publisher if best and quote else "",
     )
 
 
@@ -275,6 +322,7 @@ def _partner_relevance(
                 "partner": COUNTRY_NAMES.get(p, p),
                 "code": p,
                 "stories": own,
+                "story_ids": [s.id for s in stories if p in s.targets],
                 "sectors": _names(sorted({x for s in own for x in s.sectors}), SECTOR_NAMES),
             }
         )
@@ -290,6 +338,7 @@ def _partner_relevance(
                 "partner": "Common to both",
                 "code": "common",
                 "stories": [],
+                "story_ids": [s.id for s in stories if all(p in s.targets for p in partners)],
                 "sectors": _names(common_sectors, SECTOR_NAMES),
                 "actors": common_actors,
             }
@@ -304,22 +353,29 @@ def _judgements(
     counts: Counter[str],
     before: Counter[str],
     feed_health: Sequence[dict[str, Any]],
-) -> list[str]:
-    out: list[str] = []
+) -> list[Judgement]:
+    out: list[Judgement] = []
     if not sections:
-        return ["No activity attributed to a state actor was reported in this period."]
+        return [Judgement("No activity attributed to a state actor was reported in this period.")]
     top = max(sections, key=lambda s: s.count)
     out.append(
-        f"{top.name} was the most reported actor set, with {top.count} attributed "
-        f"item{'s' if top.count != 1 else ''}"
-        + (f", led by {_join(top.groups[:3])}." if top.groups else ".")
+        Judgement(
+            f"{top.name} was the most reported actor set, with {top.count} attributed "
+            f"event{'s' if top.count != 1 else ''}"
+            + (f", led by {_join(top.groups[:3])}." if top.groups else "."),
+            top.story_ids,
+        )
     )
     changes = sorted(((counts[k] - before[k], k) for k in counts | before), reverse=True)
     if changes and changes[0][0] > 0 and before:
         delta, key = changes[0]
         out.append(
-            f"The largest rise against the previous period was for "
-            f"{SET_NAMES.get(key, key)}: {counts[key]} items against {before[key]}."
+            Judgement(
+                f"The largest rise against the previous period was for "
+                f"{SET_NAMES.get(key, key)}: {counts[key]} event{'s' if counts[key] != 1 else ''} "
+                f"against {before[key]}.",
+                [s.id for s in stories if key in s.actor_sets],
+            )
         )
     partner_sectors = [
         set(x for s in stories if p in s.targets for x in s.sectors) for p in partners
@@ -327,21 +383,33 @@ def _judgements(
     if len(partners) >= 2 and partner_sectors and set.intersection(*partner_sectors):
         common = sorted(set.intersection(*partner_sectors))
         out.append(
-            f"The {_join(_names(common, SECTOR_NAMES))} sector"
-            f"{'s were' if len(common) > 1 else ' was'} targeted in both "
-            f"{_join([COUNTRY_NAMES.get(p, p) for p in partners])}."
+            Judgement(
+                f"The {_join(_names(common, SECTOR_NAMES))} sector"
+                f"{'s were' if len(common) > 1 else ' was'} targeted in both "
+                f"{_join([COUNTRY_NAMES.get(p, p) for p in partners])}.",
+                [
+                    s.id
+                    for s in stories
+                    if set(s.sectors) & set(common) and set(s.targets) & set(partners)
+                ],
+            )
         )
     for p in partners:
         hit = [s for s in sections if any(p in st.targets for st in s.stories)]
         if hit:
             out.append(
-                f"{COUNTRY_NAMES.get(p, p)} was named as a target of "
-                f"{_join([s.name for s in hit])}-linked activity."
+                Judgement(
+                    f"{COUNTRY_NAMES.get(p, p)} was named as a target of "
+                    f"{_join([s.name for s in hit])}-linked activity.",
+                    [st.id for s in hit for st in s.stories if p in st.targets],
+                )
             )
     if feed_health:
         out.append(
-            f"{len(feed_health)} feed{'s' if len(feed_health) != 1 else ''} failed at "
-            "some point in the period; coverage may be incomplete (see annex)."
+            Judgement(
+                f"{len(feed_health)} feed{'s' if len(feed_health) != 1 else ''} failed at "
+                "some point in the period; coverage may be incomplete (see annex)."
+            )
         )
     return out[:5]
 
@@ -393,8 +461,10 @@ def _conclusions(
 def _method() -> list[str]:
     return [
         "Items come from the public feeds listed above; they are normalised, deduplicated and "
-        "grouped into stories when they share an address, a CVE identifier or most of their "
-        "title. A story is ranked by how many feeds report it, the authority of its sources "
+        "grouped into stories, one per event: items that share an address or an advisory "
+        "identifier, that name the same group against the same sector or country within a "
+        "week, or whose text is a near-duplicate once a group's aliases are read as one name. "
+        "A story is ranked by how many feeds report it, the authority of its sources "
         "(government CERTs above vendors, vendors above news), the confidence of its "
         "attribution and its relevance to the partners.",
         "Attribution labels come from threatbrief's lexicon: a named group, or a state named "

@@ -76,7 +76,7 @@ FEED_KEYS = (
     "allow_private",
     "headers_env",
 )
-FEED_KINDS = ("cert", "government", "vendor", "news")
+FEED_KINDS = ("cert", "government", "vendor", "news", "aggregator", "unknown")
 MAIL_KEYS = ("host", "port", "security", "user_env", "password_env", "from", "outbox")
 
 
@@ -321,7 +321,15 @@ def headers_env(c: Checker, f: dict[str, Any], path: str) -> tuple[tuple[str, st
 
 
 def feed_kind(c: Checker, f: dict[str, Any], path: str) -> str:
-    kind = c.get(f, "kind", path, str, "cert")
+    """The feed's source kind; a feed that does not say is `unknown`, the lowest authority,
+    with a warning (a hostile or mistyped feed must not pass for a CERT)."""
+    if "kind" not in f:
+        c.warn(
+            f"{path}.kind",
+            "is not set, so the feed counts as 'unknown', the lowest source authority",
+            f"set kind: one of {', '.join(FEED_KINDS)}",
+        )
+    kind = c.get(f, "kind", path, str, "unknown")
     if kind not in FEED_KINDS:
         c.add(f"{path}.kind", f"'{kind}' is not one of {', '.join(FEED_KINDS)}")
     return str(kind)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..brief.stories import Story, cluster, first_sentence, make_story
+from ..brief.stories import Event, Story, cluster, first_sentence, make_story
 from ..models import TLP, BriefItem, Period, Subscriber, may_receive
 from ..vocab import SECTOR_NAMES, SET_NAMES
 
@@ -62,6 +62,8 @@ class DigestContext:
 
 
 def _matches(item: BriefItem, sub: Subscriber) -> bool:
+    if item.quarantined:  # held back for active content until an analyst releases it
+        return False
     if not may_receive(item.tlp, sub.tlp, "email"):
         return False
     if sub.actor_sets and not any(a in sub.actor_sets for a in item.actor_sets):
@@ -78,8 +80,8 @@ class WindowStories:
     partners): thousands of subscribers with overlapping filters mostly keep whole stories.
     """
 
-    def __init__(self, groups: Sequence[Sequence[BriefItem]]) -> None:
-        self.groups = [list(g) for g in groups]
+    def __init__(self, groups: Sequence[Event]) -> None:
+        self.groups = list(groups)
         self._memo: dict[tuple[int, tuple[str, ...], tuple[str, ...]], Story] = {}
         # which groups hold an item of each actor set and sector: most subscribers filter on
         # one of them, so only those groups need checking item by item
@@ -111,7 +113,9 @@ class WindowStories:
             key = (n, () if whole else tuple(i.id for i in kept), sub.partners)
             story = self._memo.get(key)
             if story is None:
-                story = self._memo[key] = make_story(kept, sub.partners)
+                event = group if whole else Event(kept)
+                event.merged_on = group.merged_on
+                story = self._memo[key] = make_story(event, sub.partners)
             found.append(story)
         return sorted(found, key=lambda s: (-s.score, s.title))
 

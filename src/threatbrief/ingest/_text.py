@@ -9,13 +9,13 @@ import re
 import unicodedata
 import zoneinfo
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import nh3
 
 from ..textsafe import ascii_host, percent_encode
 
-__all__ = ["canonical_url", "clean_text", "parse_date", "strip_html"]
+__all__ = ["active_content", "canonical_url", "clean_text", "parse_date", "strip_html"]
 
 TITLE_LIMIT = 500
 SUMMARY_LIMIT = 4_000
@@ -73,6 +73,28 @@ def clean_text(value: str, *, is_html: bool, limit: int, multiline: bool = False
     return text
 
 
+# Active content: what nh3 and canonical_url remove, and template syntax that some renderer
+# downstream might evaluate. An item whose raw text carried any of it is quarantined.
+_ACTIVE = (
+    ("script", re.compile(r"<\s*(?:script|iframe|object|embed|applet|meta|base|form)\b", re.I)),
+    ("event handler", re.compile(r"<[^>]*?[\s/\"']on[a-z]{3,}\s*=", re.I)),
+    ("script link", re.compile(r"(?:java|vb)script\s*:|data\s*:\s*text/html", re.I)),
+    # not `${`: advisories quote Log4Shell's `${jndi:…}` as the subject of the warning
+    ("template syntax", re.compile(r"\{\{|\{%")),
+)
+
+
+def active_content(*texts: str) -> str:
+    """What active content the raw texts carry (`script`, `event handler`, `script link`,
+    `template syntax`, comma-separated), or "" for none. Tabs and newlines are removed first,
+    as browsers do, so `java\\tscript:` counts."""
+    found = []
+    for name, pattern in _ACTIVE:
+        if any(t and pattern.search(re.sub(r"[\t\n\r]", "", t)) for t in texts):
+            found.append(name)
+    return ", ".join(found)
+
+
 TRACKING_PARAMS = frozenset(
     {
         "fbclid",
@@ -104,22 +126,47 @@ TRACKING_PARAMS = frozenset(
 )
 
 
-def canonical_url(url: str, base: str = "") -> str:
+# The first segment of a scheme-less link names a host when it ends in a top-level domain, not
+# in a file extension (`crowdstrike.com/blog/x` is a host and a path; `report.html` is a file).
+_HOST_FIRST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,24}(?::\d{1,5})?", re.I)
+_FILE_ENDINGS = frozenset(
+    "htm html shtml xhtml php asp aspx jsp cgi pdf xml rss rdf atom json txt csv doc docx".split()
+)
+
+
+def _with_scheme(text: str) -> str:
+    """`text` with a scheme: `//host/path` and `host.tld/path` become https, and anything else
+    without a scheme (a path, a bare word) becomes "". A link is never resolved against the
+    feed's own address, which may be a loopback test server or an intranet host."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)", text):
+        return text
+    if text.startswith("//"):
+        return "https:" + text
+    first = re.split(r"[/?#]", text, maxsplit=1)[0]
+    if _HOST_FIRST.fullmatch(first) and first.rsplit(".", 1)[-1].split(":")[0].lower() not in (
+        _FILE_ENDINGS
+    ):
+        return "https://" + text
+    return ""
+
+
+def canonical_url(url: str) -> str:
     """The canonical http(s) form of `url`, or "" if it is not a safe web address.
 
     Tabs and newlines are removed first (browsers do, so `java\\tscript:` is `javascript:`);
-    the scheme must then be http or https. Scheme and host are lowercased (a non-ASCII host
-    put in IDNA form; a host with characters no host name has is refused), default ports,
-    fragments and tracking parameters (utm_*, fbclid, ...) dropped, and the path
-    percent-encoded, so the result is an ASCII URI: `<`, `>`, spaces, quotes and bidi controls
-    cannot break out of a Markdown link, and an IRI passes STIX validation.
+    a scheme-less link that starts with a host name gets https and one that does not is
+    dropped (never resolved against the feed's address); the scheme must then be http or
+    https. Scheme and host are lowercased (a non-ASCII host put in IDNA form; a host with
+    characters no host name has is refused), default ports, fragments and tracking
+    parameters (utm_*, fbclid, ...) dropped, and the path percent-encoded, so the result is an
+    ASCII URI: `<`, `>`, spaces, quotes and bidi controls cannot break out of a Markdown link,
+    and an IRI passes STIX validation.
     """
     url = _SURROGATES.sub("", url)
     text = re.sub(r"[\t\n\r]", "", url or "").strip()
     if not text:
         return ""
-    if base:
-        text = urljoin(base, text)
+    text = _with_scheme(text)
     try:
         parts = urlsplit(text)
         host = parts.hostname or ""

@@ -10,12 +10,14 @@ HTML is stripped with nh3, and links are canonicalised; `FeedParserDict` never l
 from __future__ import annotations
 
 import codecs
+import functools
 import hashlib
 import io
 import json
 import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -25,10 +27,12 @@ from ._text import (
     CONTENT_LIMIT,
     SUMMARY_LIMIT,
     TITLE_LIMIT,
+    active_content,
     canonical_url,
     clean_text,
     parse_date,
 )
+from .publisher import publisher_for
 
 __all__ = ["decode_body", "item_id", "parse_feed"]
 
@@ -188,21 +192,53 @@ def _entry_content(entry: Any) -> str:
     )
 
 
-def _entry_link(entry: Any, base: str) -> str:
-    link = canonical_url(_first(entry, "link"), base)
+# The document location feedparser is given. A relative link comes back under it: `x` and
+# `crowdstrike.com/x` under the anchor's folder, `/x` under its root.
+_ANCHOR_ROOT = "https://relative.threatbrief.invalid/"
+_ANCHOR = _ANCHOR_ROOT + "rel/"
+
+
+def _relative(value: str) -> str | None:
+    """What the feed wrote, if feedparser resolved it against the anchor; else None."""
+    if value.startswith(_ANCHOR):
+        return value[len(_ANCHOR) :]
+    if value.startswith(_ANCHOR_ROOT):
+        return "/" + value[len(_ANCHOR_ROOT) :]
+    return None
+
+
+def _link(value: str) -> str:
+    """A link as the parser keeps it. A relative one is never resolved against the feed's
+    address (which may be a loopback test server or an intranet host): a scheme-less link that
+    names a host gets https, any other is dropped (`canonical_url`)."""
+    relative = _relative(value)
+    return canonical_url(value if relative is None else relative)
+
+
+def _guid(value: str, base: str) -> str:
+    """The guid as earlier versions stored it (a relative one resolved against the feed), so
+    that item ids stay stable; a guid is an identity, never shown as a link."""
+    relative = _relative(value)
+    return value if relative is None else urljoin(base, relative)
+
+
+def _entry_link(entry: Any) -> str:
+    link = _link(_first(entry, "link"))
     if link:
         return link
     for candidate in entry.get("links") or []:
         if isinstance(candidate, dict) and candidate.get("rel", "alternate") == "alternate":
-            link = canonical_url(str(candidate.get("href", "")), base)
+            link = _link(str(candidate.get("href", "")))
             if link:
                 return link
     guid = _first(entry, "id")
-    return canonical_url(guid, base) if guid.startswith(("http://", "https://")) else ""
+    return _link(guid) if guid.startswith(("http://", "https://")) else ""
 
 
-def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | None:
-    url = _entry_link(entry, base)
+def _to_item(
+    feed: Feed, entry: Any, base: str, now: datetime | None, home: str = ""
+) -> Item | None:
+    url = _entry_link(entry)
     title = clean_text(
         _first(entry, "title"), is_html=_is_html(entry.get("title_detail")), limit=TITLE_LIMIT
     )
@@ -214,10 +250,23 @@ def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | 
         content = ""
     published = parse_date(_first(entry, "published", "created"), zone=feed.timezone, now=now)
     updated = parse_date(_first(entry, "updated"), zone=feed.timezone, now=now)
-    raw_guid = clean_text(_first(entry, "id", "guid"), is_html=False, limit=1_000)
+    raw_guid = clean_text(_guid(_first(entry, "id", "guid"), base), is_html=False, limit=1_000)
     guid = raw_guid or url or (title and f"{title}\n{published.isoformat() if published else ''}")
     if not guid or not (title or summary or content):
         return None
+    authors = tuple(
+        clean_text(str(a.get("name", "")), is_html=False, limit=200)
+        for a in entry.get("authors") or []
+        if isinstance(a, dict) and a.get("name")
+    )
+    source = entry.get("source") if isinstance(entry.get("source"), dict) else {}
+    publisher = dict.get(entry, "publisher") or publisher_for(
+        url,
+        source_name=clean_text(str(source.get("title", "")), is_html=False, limit=200),
+        source_url=str(source.get("href", "")),
+        authors=authors,
+        home=(feed.url, base, home),
+    )
     return Item(
         id=item_id(feed.id, guid),
         feed_id=feed.id,
@@ -229,12 +278,16 @@ def _to_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item | 
         published_at=published or updated,
         updated_at=updated,
         lang=feed.lang,
-        tlp=feed.tlp,
-        authors=tuple(
-            clean_text(str(a.get("name", "")), is_html=False, limit=200)
-            for a in entry.get("authors") or []
-            if isinstance(a, dict) and a.get("name")
+        quarantine=active_content(
+            _first(entry, "title"),
+            _first(entry, "summary"),
+            _first(entry, "link"),
+            *(str(p.get("value", "")) for p in entry.get("content") or [] if isinstance(p, dict)),
+            *(str(x.get("href", "")) for x in entry.get("links") or [] if isinstance(x, dict)),
         ),
+        tlp=feed.tlp,
+        authors=authors,
+        publisher=publisher,
         categories=tuple(
             clean_text(str(t.get("term", "")), is_html=False, limit=200)
             for t in entry.get("tags") or []
@@ -250,9 +303,11 @@ def _parse_xml(feed: Feed, text: str, base: str, now: datetime | None) -> Parsed
             io.BytesIO(screened),
             sanitize_html=False,
             resolve_relative_uris=False,
+            # feedparser resolves relative links and guids against this anchor, not against
+            # the feed's own address, so that what was relative can be told apart (`_link`)
             response_headers={
                 "content-type": "application/xml; charset=utf-8",
-                "content-location": base,
+                "content-location": _ANCHOR,
             },
         )
     except Exception as exc:  # feedparser raises bare errors on pathological input
@@ -270,7 +325,8 @@ def _parse_xml(feed: Feed, text: str, base: str, now: datetime | None) -> Parsed
     title = clean_text(
         _first(channel, "title"), is_html=_is_html(channel.get("title_detail")), limit=TITLE_LIMIT
     )
-    return _collect(feed, [(_to_item, e) for e in entries], base, now, title, warnings)
+    convert = functools.partial(_to_item, home=_link(_first(channel, "link")))
+    return _collect(feed, [(convert, e) for e in entries], base, now, title, warnings)
 
 
 def _collect(
@@ -339,6 +395,7 @@ def _kev_item(feed: Feed, entry: Any, base: str, now: datetime | None) -> Item |
         feed,
         {
             "id": cve,
+            "publisher": "CISA",  # the catalogue's entry, though it links to NVD
             "link": f"https://nvd.nist.gov/vuln/detail/{cve}",
             "title": f"{cve}: {entry.get('vulnerabilityName', '')} (added to CISA KEV)",
             "title_detail": {"type": "text/plain"},
@@ -382,8 +439,8 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse one fetched body into items.
 
-    `base_url` is the final URL after redirects (relative links resolve against it); `now`
-    bounds future dates.
+    `base_url` is the final URL after redirects: relative guids resolve against it (they are
+    identities), relative links never do (see `_link`); `now` bounds future dates.
 
     Raises:
         ParseError: empty body, HTML page, entity declarations, or nothing readable as a feed.

@@ -8,6 +8,7 @@ Configuration, database, period and clock in; a `BriefResult` out. The TLP gate
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -18,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlite_utils
+import yaml
 
 from .._files import write_whole
 from ..brief.write import build_brief
@@ -30,10 +32,11 @@ from ..store import feeds as feed_table
 from ..store import items as item_table
 from ..store import sharing as sharing_table
 from ..store.db import transaction
-from ..tag.lexicon import actor_states
+from ..tag.lexicon import PACKAGED, actor_states
 
 __all__ = [
     "BriefResult",
+    "actor_aliases",
     "brief_is_archived",
     "newest_archived",
     "check_partners",
@@ -41,6 +44,19 @@ __all__ = [
     "period_items",
     "run_brief",
 ]
+
+
+@functools.cache
+def actor_aliases() -> dict[str, str]:
+    """Alias → canonical group name, from the packaged actors.yaml: the data with which
+    stories read ミラーフェイス, MirrorFace and Earth Kasha as one group."""
+    doc = yaml.safe_load((PACKAGED / "actors.yaml").read_text(encoding="utf-8")) or {}
+    return {
+        str(alias): str(a["name"])
+        for a in doc.get("actors") or []
+        if isinstance(a, dict) and "name" in a
+        for alias in [a["name"], *(a.get("aliases") or [])]
+    }
 
 
 def period_items(
@@ -167,6 +183,7 @@ def run_brief(
         feeds,
         groups if groups is not None else actor_states(),
         partner_assessments(db, period, clearance),
+        aliases=actor_aliases(),
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body

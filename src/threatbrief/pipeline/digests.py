@@ -34,7 +34,7 @@ from ..render import render_digest
 from ..store import items as item_table
 from ..store import outbox as outbox_table
 from ..store.db import exclusive, transaction
-from .briefs import period_items
+from .briefs import actor_aliases, period_items
 
 __all__ = [
     "CADENCES",
@@ -70,7 +70,10 @@ def _digest_message(
     window = cache.get(key) if cache is not None else None
     if window is None:
         window = WindowStories(
-            cluster(period_items(config, db, period, clearance, changes=changes))
+            cluster(
+                period_items(config, db, period, clearance, changes=changes),
+                aliases=actor_aliases(),
+            )
         )
         if cache is not None:
             cache[key] = window

@@ -35,7 +35,7 @@ from ..store import sharing as sharing_table
 from ..store.db import transaction
 from ..tag import Tagger
 from ..tag.lexicon import actor_states
-from .briefs import check_partners, period_items
+from .briefs import actor_aliases, check_partners, period_items
 
 __all__ = [
     "ExportResult",
@@ -115,8 +115,9 @@ def run_export(
         if not misp_dir.is_dir():
             raise UsageError(f"MISP feed folder {misp_dir} does not exist")
         manifest = _manifest(misp_dir / "manifest.json")  # before anything is written
-    items = period_items(config, db, period, level)
-    before = period_items(config, db, period.previous(), level)
+    # quarantined items (active content in their text) never leave until released
+    items = [i for i in period_items(config, db, period, level) if not i.quarantined]
+    before = [i for i in period_items(config, db, period.previous(), level) if not i.quarantined]
     lexicon = (tagger or Tagger.default()).lexicon
     brief = build_brief(
         items,
@@ -128,6 +129,7 @@ def run_export(
         [],
         [],
         lexicon.actor_states() if tagger is not None else actor_states(),
+        aliases=actor_aliases(),
     )
     stated = {i.id: list(i.stated) for i in items}
     objects = build_objects(

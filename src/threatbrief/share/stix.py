@@ -19,6 +19,7 @@ from typing import Any
 
 import stix2
 
+from .._net import is_public_url
 from ..brief.context import BriefContext
 from ..models import TLP, Actor, BriefItem
 from ..textsafe import safe_url
@@ -135,7 +136,7 @@ def _reference(item: BriefItem) -> stix2.ExternalReference:
     """The item as a cited source. STIX wants a URI, so an address stored as an IRI (a
     Japanese path, from before the parser encoded paths) is percent-encoded here."""
     date = f", {item.published_at:%Y-%m-%d}" if item.published_at else ""
-    url = safe_url(item.url)
+    url = safe_url(item.url) if is_public_url(item.url) else ""
     return stix2.ExternalReference(
         source_name=item.publisher or item.feed_id,
         description=f"{item.title}{date}"[:1000],
@@ -299,7 +300,8 @@ def build_objects(data: ExportInput) -> list[Any]:
         report,
         level,
         name=brief.title,
-        description="\n".join(brief.key_judgements) or "No state-linked activity was reported.",
+        description="\n".join(j.text for j in brief.key_judgements)
+        or "No state-linked activity was reported.",
         published=now,
         report_types=["threat-report"],
         object_refs=[o for o in order if o != org] or [org],

@@ -35,6 +35,8 @@ __all__ = [
     "seq_before",
     "newest_published",
     "period_items",
+    "quarantined_items",
+    "release_item",
     "save_items",
     "search_ids",
 ]
@@ -97,6 +99,10 @@ def _row(
         "tlp": item.tlp.label,
         "authors": "\n".join(item.authors),
         "categories": "\n".join(item.categories),
+        "publisher": item.publisher,
+        "quarantine": item.quarantine,
+        # changed text is new text: a release covered the text that was reviewed
+        "released_at": None,
     }
 
 
@@ -302,6 +308,32 @@ def count_items(db: sqlite_utils.Database) -> int:
     return int(db.execute("select count(*) from items").fetchone()[0])
 
 
+def quarantined_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Items held back for active content and not yet released, newest first."""
+    cursor = db.execute(
+        "select id, feed_id, title, url, quarantine, coalesce(published_at, fetched_at) "
+        "from items where quarantine != '' and released_at is null "
+        "order by coalesce(published_at, fetched_at) desc"
+    )
+    names = ("id", "feed_id", "title", "url", "reason", "published")
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def release_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> str:
+    """Release one quarantined item; returns why it had been held.
+
+    Raises:
+        UsageError: no such item, or the item is not quarantined.
+    """
+    row = db.execute("select quarantine, released_at from items where id = ?", [item_id]).fetchone()
+    if row is None:
+        raise UsageError(f"no item with id {item_id!r}")
+    if not row[0] or row[1]:
+        raise UsageError(f"item {item_id} is not quarantined")
+    db.execute("update items set released_at = ? where id = ?", [ts(now), item_id])
+    return str(row[0])
+
+
 def period_items(
     db: sqlite_utils.Database,
     start: datetime,
@@ -331,7 +363,8 @@ def period_items(
         where = f"seq > :after and seq <= :upto and {TLP_LEVEL_SQL} <= :tlp"
         params.update(after=changes[0], upto=changes[1])
     found = db.execute(
-        f"select id, feed_id, url, title, summary, published_at, lang, tlp "
+        f"select id, feed_id, url, title, summary, published_at, lang, tlp, publisher, "
+        f"quarantine != '' and released_at is null "
         f"from items where {where} order by coalesce(published_at, fetched_at)",
         params,
     ).fetchall()
@@ -362,7 +395,7 @@ def period_items(
 def _brief_item(
     row: tuple[Any, ...], feed: Feed | None, tags: list[StoredTag], linked: list[str]
 ) -> BriefItem:
-    item_id, feed_id, url, title, summary, published_at, lang, tlp = row
+    item_id, feed_id, url, title, summary, published_at, lang, tlp, publisher, held = row
     labels = effective_labels(tags)
     actor_sets = labels.get("actor_set", [])
     # actor sets the source's own words attribute (a state cue), not those that follow from
@@ -378,11 +411,14 @@ def _brief_item(
             and t.value in actor_sets
         }
     )
+    via = (feed.publisher or feed.name or feed.id) if feed else feed_id
     return BriefItem(
         id=item_id,
         feed_id=feed_id,
-        publisher=(feed.publisher or feed.name or feed.id) if feed else feed_id,
-        kind=feed.kind if feed else "news",
+        # rows stored before items had their own publisher fall back to the feed's
+        publisher=publisher or via,
+        via=via,
+        kind=feed.kind if feed else "unknown",
         lang=lang or "en",
         url=url or "",
         title=title or "",
@@ -398,4 +434,5 @@ def _brief_item(
         confidence=float(max((t.confidence for t in tags if t.kind == "actor_set"), default=0.0)),
         linked=tuple(linked),
         stated=tuple(stated),
+        quarantined=bool(held),
     )

@@ -255,6 +255,19 @@ def m007_attribution(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m008_events(db: sqlite_utils.Database) -> None:
+    """Items carry their own publisher (not their feed's), and the active content that holds
+    them back from briefs and digests until an analyst releases them."""
+    items = table(db, "items")
+    items.add_column("publisher", str, not_null_default="")
+    items.add_column("quarantine", str, not_null_default="")  # why; "" for none
+    items.add_column("released_at", str)  # when an analyst released a quarantined item
+    db.execute(
+        "create index if not exists items_quarantine on items (quarantine) where quarantine != ''"
+    )
+
+
+@migrations()
 def m009_users(db: sqlite_utils.Database) -> None:
     """The people who use the web workspace: their role, their TLP clearance and an argon2
     hash of their password, with the count of failed logins that slows the next attempt."""
