@@ -22,6 +22,7 @@ def test_demo_writes_every_output_from_the_sample_corpus(tmp_path: Path) -> None
     out = tmp_path / "demo"
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "unused.db"), "demo", "-o", str(out)])
     assert result.exit_code == 0, result.output
+    assert " serve" in result.output and "one-time password" in result.output
     for fmt in ("html", "md", "txt", "json", "pdf"):
         assert (out / f"brief-EE-JP.{fmt}").stat().st_size > 1000, fmt
     brief = json.loads((out / "brief-EE-JP.json").read_text())

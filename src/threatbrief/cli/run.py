@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..pipeline.demo import run_demo
+from ..pipeline.demo import SAMPLE_DIR, run_demo
 from ..schedule.scheduler import build_scheduler
 from ..store.db import open_db, run_lock
 from ._common import State, handles_errors, outcome_table, stdout
@@ -39,6 +39,15 @@ def demo(out_dir: Path) -> None:
     stdout.print(outcome_table(report.outcomes))
     for label, path in report.files:
         click.echo(f"{label}: {path}")
+    db = next((path for label, path in report.files if label == "database"), None)
+    if report.workspace_user and db is not None:
+        config = SAMPLE_DIR / "feeds.yaml"
+        click.echo(
+            f"\nOpen the workspace over the demo store:\n"
+            f"  threatbrief -c {config} --db {db} serve\n"
+            f"  then log in at http://127.0.0.1:8765/ as {report.workspace_user} "
+            f"with the one-time password {report.workspace_password}"
+        )
 
 
 @click.command()

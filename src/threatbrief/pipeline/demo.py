@@ -26,6 +26,7 @@ from ._localserver import serve_directory
 from .briefs import run_brief
 from .digests import write_digest
 from .ingest import FeedOutcome, run_fetch
+from .users import add_user, change_password, get_user, new_password
 
 SAMPLE_DIR = Path(__file__).parent.parent / "sample"
 PLACEHOLDER = "http://localhost"
@@ -36,6 +37,9 @@ class DemoReport:
     """What the demo did and where its files are."""
 
     outcomes: list[FeedOutcome]
+    # the workspace over the demo store: its analyst and a one-time password
+    workspace_user: str = ""
+    workspace_password: str = ""
     files: list[tuple[str, Path]] = field(default_factory=list)
 
 
@@ -62,7 +66,7 @@ def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -
             outcomes = run_fetch(config, db)
         progress(f"Stored {item_table.count_items(db)} items from {len(outcomes)} sample feeds")
         period = demo_period(db)
-        report = DemoReport(outcomes, [("database", db_path)])
+        report = DemoReport(outcomes, files=[("database", db_path)])
         for fmt in FORMATS:
             out = out_dir / f"brief-EE-JP.{fmt}"
             try:
@@ -89,9 +93,24 @@ def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -
         report.files.append(("STIX 2.1 bundle (TLP:CLEAR)", shared.path))
         if shared.misp_path is not None:
             report.files.append(("MISP feed event", shared.misp_path))
+        report.workspace_user = DEMO_ANALYST
+        report.workspace_password = _demo_analyst(db)
     finally:
         db.close()
     return report
+
+
+DEMO_ANALYST = "analyst@demo.example"
+
+
+def _demo_analyst(db: sqlite_utils.Database) -> str:
+    """A demo analyst cleared to AMBER, with a fresh one-time password (a rerun replaces it)."""
+    password = new_password()
+    if get_user(db, DEMO_ANALYST) is None:
+        add_user(db, DEMO_ANALYST, "analyst", "amber", password, now=utc_now())
+    else:
+        change_password(db, DEMO_ANALYST, password, now=utc_now())
+    return password
 
 
 SAMPLE_SUBSCRIBER = Subscriber(
