@@ -28,8 +28,9 @@ def rss(*items: tuple[str, str, str], title: str = "Test feed") -> bytes:
     ).encode()
 
 
-def local_config(urls: dict[str, str], **defaults: object) -> Config:
-    """A validated config whose feeds are on 127.0.0.1, with fast test limits."""
+def local_config(urls: dict[str, str], kind: str = "", **defaults: object) -> Config:
+    """A validated config whose feeds are on 127.0.0.1, with fast test limits; `kind` gives
+    every feed that kind (none: `unknown`, the lowest authority)."""
     base = {
         "allow_networks": ["127.0.0.1/32"],
         "timeout": "3s",
@@ -41,7 +42,10 @@ def local_config(urls: dict[str, str], **defaults: object) -> Config:
         {
             "version": 1,
             "defaults": base,
-            "feeds": [{"id": k, "url": v, "lang": "en"} for k, v in urls.items()],
+            "feeds": [
+                {"id": k, "url": v, "lang": "en", **({"kind": kind} if kind else {})}
+                for k, v in urls.items()
+            ],
         },
         "test.yaml",
     )

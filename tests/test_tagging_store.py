@@ -35,7 +35,9 @@ def _ingest(httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime) ->
             ("2", "LockBit hits a Japanese port operator", "https://x.example/2"),
         )
     )
-    pipeline.run_fetch(local_config({"f": httpserver.url_for("/f")}), db, clock=lambda: now)
+    # a CERT's feed: an attribution it carries with no other attributor named is official
+    config = local_config({"f": httpserver.url_for("/f")}, kind="cert")
+    pipeline.run_fetch(config, db, clock=lambda: now)
     return {r[1]: r[0] for r in db.execute("select id, guid from items")}
 
 
