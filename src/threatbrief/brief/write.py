@@ -24,7 +24,7 @@ __all__ = ["build_brief"]
 
 def _trend(now: int, before: int) -> str:
     if before == 0:
-        return "new this period" if now else "none in either period"
+        return "with none in the previous period" if now else "none in either period"
     change = (now - before) / before
     if abs(change) < 0.1:
         return f"about the same as the previous period ({before})"
@@ -41,7 +41,32 @@ def _join(words: Sequence[str]) -> str:
     words = list(words)
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    # "education and research, and government": a name with its own "and" takes a comma
+    last = ", and " if any(" and " in w for w in words) else " and "
+    return ", ".join(words[:-1]) + last + words[-1]
+
+
+def _linked(names: Sequence[str]) -> str:
+    """A suspended compound: "Russia-linked", "China- and North Korea-linked"."""
+    names = list(names)
+    return _join([f"{n}-" for n in names[:-1]] + [names[-1]]) + "-linked" if names else ""
+
+
+def _groups_sentence(groups: Sequence[str]) -> str:
+    if not groups:
+        return ""
+    if len(groups) == 1:
+        return f"The group named was {groups[0]}."
+    return f"The groups named were {_join(groups)}."
+
+
+def _targets_sentence(sectors: Sequence[str], countries: Sequence[str]) -> str:
+    """ "They were reported to target the government sector in Estonia." and the like."""
+    where = f" in {_join(countries)}" if countries else ""
+    if sectors:
+        noun = "sector" if len(sectors) == 1 else "sectors"
+        return f"They were reported to target the {_join(sectors)} {noun}{where}."
+    return f"They were reported to target organisations{where}." if countries else ""
 
 
 class _Notes:
@@ -275,13 +300,9 @@ def _section(
         f"Sources reported {count} event{'s' if count != 1 else ''} attributed to {name}-linked "
         f"actors this period ({reports} report{'s' if reports != 1 else ''}), {trend}."
     ]
-    if groups:
-        text.append(f"The groups named were {_join(groups)}.")
-    if sectors:
-        text.append(
-            f"Their reported targets were in {_join(_names(sectors, SECTOR_NAMES))}"
-            + (f", in {_join(_names(targets, COUNTRY_NAMES))}." if targets else ".")
-        )
+    text.append(_groups_sentence(groups))
+    text.append(_targets_sentence(_names(sectors, SECTOR_NAMES), _names(targets, COUNTRY_NAMES)))
+    text = [t for t in text if t]
     hits = [p for p in partners if any(p in s.targets for s in stories)]
     if hits:
         text.append(f"Activity against {_join(_names(hits, COUNTRY_NAMES))} was reported.")
@@ -400,7 +421,7 @@ def _judgements(
             out.append(
                 Judgement(
                     f"{COUNTRY_NAMES.get(p, p)} was named as a target of "
-                    f"{_join([s.name for s in hit])}-linked activity.",
+                    f"{_linked([s.name for s in hit])} activity.",
                     [st.id for s in hit for st in s.stories if p in st.targets],
                 )
             )
@@ -432,7 +453,9 @@ def _conclusions(
         )
     if common and common.get("sectors"):
         out.append(
-            f"Because {_join(common['sectors'])} was hit in both countries, the partners' "
+            f"Because the {_join(common['sectors'])} "
+            f"{'sector was' if len(common['sectors']) == 1 else 'sectors were'} hit in both "
+            "countries, the partners' "
             "CERTs should compare the intrusions there and agree on common hardening "
             "guidance: an active defence that raises the cost of the next attempt."
         )
