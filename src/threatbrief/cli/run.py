@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from ..pipeline.demo import SAMPLE_DIR, run_demo
-from ..schedule.scheduler import build_scheduler
 from ..store.db import open_db, run_lock
 from ._common import State, handles_errors, outcome_table, stdout
 
@@ -63,6 +62,9 @@ def run(state: State) -> None:
     Example:
         threatbrief -v run
     """
+    # imported here: APScheduler costs every other command a twentieth of a second at start
+    from ..schedule.scheduler import build_scheduler
+
     config = state.config()
     with run_lock(state.db_path):
         open_db(state.db_path).close()  # migrate once, before jobs open it

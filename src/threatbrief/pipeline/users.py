@@ -8,6 +8,7 @@ next attempt wait longer (`login_delay`), so guessing is slow while a typo costs
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,9 +39,14 @@ __all__ = [
 
 MIN_PASSWORD = 12
 _HASHER = PasswordHasher()
-# A hash to check when the address is unknown, so that a wrong address and a wrong password
-# take the same time.
-_DUMMY = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check when the address is unknown, so that a wrong address and a wrong
+    password take the same time. Made on the first login, not at import: every command
+    imports this module and an argon2 hash costs a tenth of a second."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 def _address(email: str) -> str:
@@ -162,7 +168,7 @@ def check_login(
     delay = login_delay(user.failed_logins) if user else 0.0
     stored = user_table.password_hash(db, address) if user else None
     try:
-        _HASHER.verify(stored or _DUMMY, password)
+        _HASHER.verify(stored or _dummy_hash(), password)
         ok = stored is not None
     except (VerificationError, InvalidHashError):
         ok = False
