@@ -33,7 +33,7 @@ STAGE_EXCEPTIONS = {
 # What a face may use besides pipeline, config and the ground floor: the database it opens,
 # the tagger it builds once per invocation, and the single-stage commands.
 FACE_RESOURCES = {"store.db", "tag", "tag.classify", "tag.lexicon_import"}
-STORE_TABLES = {"items", "feeds", "tags", "briefs", "outbox", "sharing", "users"}
+STORE_TABLES = {"items", "feeds", "tags", "briefs", "outbox", "sharing", "stories", "users"}
 
 
 def _modules(root: Path) -> dict[str, Path]:

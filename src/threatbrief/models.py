@@ -374,6 +374,8 @@ class StoredTag:
     role: str = ""
     hedge: str = ""
     attribution_type: str = ""
+    decided_by: str = ""  # the analyst who made a correction
+    created_at: str = ""
 
     @property
     def source(self) -> TagOrigin:
@@ -496,3 +498,16 @@ class User:
     created_at: str = ""
     failed_logins: int = 0
     last_failed_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryLink:
+    """An analyst's decision about two items' story: `join` (one event) or `split` (two).
+    Automatic clustering never undoes it; for one pair, the latest decision holds."""
+
+    item_id: str
+    other_id: str
+    action: str  # "join" or "split"
+    note: str = ""
+    decided_by: str = ""
+    decided_at: str = ""

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 import ahocorasick_rs
 from rapidfuzz import fuzz
 
-from ..models import BriefItem
+from ..models import BriefItem, StoryLink
 from ..vocab import PARTNER_LANGUAGES
 
 __all__ = [
@@ -192,11 +192,15 @@ def _words(text: str) -> list[str]:
 
 
 class _Merger:
-    """Union-find over item positions that remembers why each set was joined."""
+    """Union-find over item positions that remembers why each set was joined, and refuses a
+    join that would put two items an analyst split into one story."""
 
-    def __init__(self, n: int) -> None:
+    def __init__(self, n: int, apart: Mapping[int, set[int]] | None = None) -> None:
         self.parent = list(range(n))
         self.reasons: dict[int, set[str]] = {}
+        self.apart = apart or {}
+        # per set, its members that an analyst split from some item (few, usually none)
+        self.marked: dict[int, set[int]] = {i: {i} for i in self.apart}
 
     def find(self, i: int) -> int:
         parent = self.parent
@@ -205,15 +209,49 @@ class _Merger:
             i = parent[i]
         return i
 
-    def union(self, a: int, b: int, reason: str) -> None:
+    def kept_apart(self, ra: int, rb: int) -> bool:
+        """Whether an analyst split some member of set `ra` from some member of set `rb`."""
+        return any(
+            self.find(other) == rb
+            for member in self.marked.get(ra, ())
+            for other in self.apart[member]
+        )
+
+    def union(self, a: int, b: int, reason: str, *, force: bool = False) -> bool:
+        """Join the sets of `a` and `b`; False when they are kept apart (unless `force`)."""
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
-            return
+            return True
+        if not force and self.marked and self.kept_apart(ra, rb):
+            return False
         keep, gone = min(ra, rb), max(ra, rb)
         self.parent[gone] = keep
         merged = self.reasons.setdefault(keep, set())
         merged.add(reason)
         merged |= self.reasons.pop(gone, set())
+        if gone in self.marked:
+            self.marked.setdefault(keep, set()).update(self.marked.pop(gone))
+        return True
+
+
+def _decisions(
+    items: Sequence[BriefItem], links: Sequence[StoryLink]
+) -> tuple[list[tuple[int, int]], dict[int, set[int]]]:
+    """Analysts' decisions among `items` as positions: pairs to join, and for each split item
+    the items it must stay apart from. A link to an item outside `items` is ignored."""
+    position = {item.id: n for n, item in enumerate(items)}
+    joins: list[tuple[int, int]] = []
+    apart: dict[int, set[int]] = defaultdict(set)
+    for link in links:
+        a, b = position.get(link.item_id), position.get(link.other_id)
+        if a is None or b is None:
+            continue
+        if link.action == "join":
+            joins.append((a, b))
+        elif link.action == "split":
+            apart[a].add(b)
+            apart[b].add(a)
+    return joins, dict(apart)
 
 
 def _when(item: BriefItem) -> float:
@@ -226,15 +264,21 @@ def cluster(
     *,
     aliases: Mapping[str, str] | None = None,
     window: timedelta = timedelta(days=7),
+    links: Sequence[StoryLink] = (),
 ) -> list[Event]:
-    """Group items that report the same event (see `Event` for the rules).
+    """Group items that report the same event (see `Event` for the rules). Analysts'
+    decisions (`links`) come first and hold: a `join` merges two items' stories (`analyst`),
+    and no rule ever puts two `split` items back into one story.
 
     Near-linear: every rule looks items up in an index (by address, identifier, actor and
     sector or country, rare tokens) and compares an item only with the few it shares a key
     with, inside the time `window`. Two attacks by one group in one week stay apart when
     their sectors differ, their countries differ, or (same language) their words do.
     """
-    merger = _Merger(len(items))
+    joins, apart = _decisions(items, links)
+    merger = _Merger(len(items), apart)
+    for a, b in joins:
+        merger.union(a, b, "analyst", force=True)
     span = window.total_seconds()
     normaliser = AliasNormaliser(aliases or {})
     sets = [set(normaliser.tokens(f"{i.title} {i.summary}")) for i in items]
@@ -369,9 +413,9 @@ def _by_actor(
                     keyed[a], keyed[b], score_cutoff=VETO_THRESHOLD
                 ):
                     continue
-                merger.union(a, b, "actor+victim+window")
-                profiles.join(ra, rb, merger.find(a))
-                break
+                if merger.union(a, b, "actor+victim+window"):
+                    profiles.join(ra, rb, merger.find(a))
+                    break
 
 
 def _by_text(
@@ -405,8 +449,9 @@ def _by_text(
                 ra, rb = merger.find(a), merger.find(b)
                 if profiles.apart(ra, rb, one_feed=False):
                     continue
-                if fuzz.ratio(keyed[a], keyed[b], score_cutoff=threshold):
-                    merger.union(a, b, "text")
+                if fuzz.ratio(keyed[a], keyed[b], score_cutoff=threshold) and merger.union(
+                    a, b, "text"
+                ):
                     profiles.join(ra, rb, merger.find(a))
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ..models import TLP, BriefItem, PartnerAssessment, Period
+from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
 from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES
 from .context import ActorSection, BriefContext, Footnote, Judgement
 from .history import is_historical
@@ -129,13 +130,16 @@ def build_brief(
     assessments: Sequence[PartnerAssessment] = (),
     *,
     aliases: Mapping[str, str] | None = None,
+    links: Sequence[StoryLink] = (),
 ) -> BriefContext:
     """The whole brief model for one period and pair of partners.
 
     `actor_states` maps group names to their actor set, so that a section names only its own
     groups (a story may also mention a criminal group); `aliases` maps every alias to its
-    group's name, so that stories match reports that spell a group differently.
+    group's name, so that stories match reports that spell a group differently; `links` are
+    analysts' decisions that two items are one story or two.
     """
+    clustering = _Clustering(aliases, links)
     actor_states = actor_states or {}
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
     label = _period_label(period)
@@ -149,10 +153,10 @@ def build_brief(
     # annex, nowhere else; historical stories (old activity) are background
     held = [i for i in items if i.quarantined]
     items = [i for i in items if not i.quarantined]
-    every = _stories(items, partners, aliases)
+    every = _stories(items, partners, clustering)
     stories = [s for s in every if not s.historical]
     background = [s for s in every if s.historical]
-    quarantined = _stories(held, partners, aliases)
+    quarantined = _stories(held, partners, clustering)
     for story in quarantined:
         story.quarantined = True
     notes = _Notes()
@@ -160,7 +164,7 @@ def build_brief(
     counts = Counter(a for s in stories for a in s.actor_sets)
     before = Counter(
         a
-        for s in _stories([i for i in previous if not i.quarantined], partners, aliases)
+        for s in _stories([i for i in previous if not i.quarantined], partners, clustering)
         if not s.historical
         for a in s.actor_sets
     )
@@ -262,13 +266,22 @@ def build_brief(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Clustering:
+    """What `cluster` reads besides the items: group aliases and analysts' decisions."""
+
+    aliases: Mapping[str, str] | None
+    links: Sequence[StoryLink]
+
+
 def _stories(
-    items: Sequence[BriefItem], partners: Sequence[str], aliases: Mapping[str, str] | None
+    items: Sequence[BriefItem], partners: Sequence[str], clustering: _Clustering
 ) -> list[Story]:
     """The items' events as stories, best first, each marked historical when every one of its
     items dates its activity long before it was published (`brief.history`)."""
+    groups = cluster(items, aliases=clustering.aliases, links=clustering.links)
     stories = sorted(
-        (make_story(g, partners) for g in cluster(items, aliases=aliases)),
+        (make_story(g, partners) for g in groups),
         key=lambda s: (-s.score, s.title),
     )
     for story in stories:

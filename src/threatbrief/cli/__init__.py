@@ -2,8 +2,8 @@
 """The `threatbrief` command line: thin click commands over `pipeline` and `config`.
 
 This module builds the group and its logging, then hands it each command of the command
-modules (`ingest`, `tagging`, `briefs`, `subscribers`, `share`, `quarantine`, `run`, `serve`,
-`users`), which import
+modules (`ingest`, `tagging`, `briefs`, `subscribers`, `share`, `quarantine`, `stories`,
+`run`, `serve`, `users`), which import
 `cli._common`, never this module. `_common.handles_errors` is the one place where errors
 become messages and exit codes.
 """
@@ -16,7 +16,18 @@ import click
 from rich.logging import RichHandler
 
 from .. import __version__
-from . import briefs, ingest, quarantine, run, serve, share, subscribers, tagging, users
+from . import (
+    briefs,
+    ingest,
+    quarantine,
+    run,
+    serve,
+    share,
+    stories,
+    subscribers,
+    tagging,
+    users,
+)
 from ._common import State, stderr
 
 __all__ = ["cli"]
@@ -97,6 +108,7 @@ for _command in (
     share.poll,
     share.assessments,
     quarantine.quarantine_group,
+    stories.stories_group,
     users.users_group,
     serve.serve,
 ):

@@ -9,6 +9,7 @@ configuration error. Data goes to stdout, progress and logs to stderr.
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,7 @@ from ..tag import Tagger
 
 __all__ = [
     "State",
+    "analyst_option",
     "handles_errors",
     "outcome_table",
     "parse_level",
@@ -175,3 +177,21 @@ def outcome_table(outcomes: list[FeedOutcome]) -> Table:
             style=style,
         )
     return table
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in this environment (a bare container)
+        return ""
+
+
+def analyst_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--by NAME`: who makes a decision (a label's correction, a story's split or join, a
+    release), as explain and the workspace show it; the login name by default."""
+    return click.option(
+        "--by",
+        default=_login_name,
+        show_default="your login name",
+        help="Who decides (recorded with the decision).",
+    )(command)

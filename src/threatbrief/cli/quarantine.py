@@ -8,7 +8,7 @@ import click
 from ..models import utc_now
 from ..pipeline import quarantine as held
 from ..textsafe import printable
-from ._common import State, handles_errors
+from ._common import State, analyst_option, handles_errors
 
 __all__ = ["quarantine_group"]
 
@@ -39,9 +39,10 @@ def list_command(state: State) -> None:
 
 @quarantine_group.command("release")
 @click.argument("item_id")
+@analyst_option
 @click.pass_obj
 @handles_errors
-def release_command(state: State, item_id: str) -> None:
+def release_command(state: State, item_id: str, by: str) -> None:
     """Release ITEM_ID into briefs, digests and exports (after reading it with `explain`).
 
     \b
@@ -49,5 +50,5 @@ def release_command(state: State, item_id: str) -> None:
         threatbrief quarantine release 3f1c0a9e2b7d4c6a8e10
     """
     with state.db() as db:
-        reason = held.release_item(db, item_id, now=utc_now())
+        reason = held.release_item(db, item_id, now=utc_now(), by=by)
     click.echo(printable(f"{item_id}: released (it was held for {reason})"))

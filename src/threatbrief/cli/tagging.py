@@ -16,7 +16,8 @@ from ..tag.classify import classify_stream
 from ..tag.lexicon_import import import_actors
 from ..textsafe import printable
 from ..vocab import TAG_KINDS
-from ._common import State, handles_errors, stdout
+from ._common import State, analyst_option, handles_errors, stdout
+from .stories import echo_story
 
 __all__ = ["classify", "explain", "lexicon", "retag", "tag"]
 
@@ -67,7 +68,7 @@ def explain(state: State, item_id: str) -> None:
         threatbrief explain 3f9c0d1e2a4b5c6d7e8f
     """
     with state.db() as db:
-        found = pipeline.explain_item(db, item_id)
+        found = pipeline.explain_item(db, item_id, state.config())
     # everything below comes from feeds, partners or analysts: no terminal escape, carriage
     # return or bidi control is printed as it is
     item = found.item
@@ -82,6 +83,15 @@ def explain(state: State, item_id: str) -> None:
         click.echo("No tags: nothing in the text attributes or targets anything.")
     for t in found.tags:
         click.echo(printable(f"  {t.kind}={t.value}: {_reason(t)}"))
+    if item.get("quarantine"):
+        held = f"quarantined for {item['quarantine']}"
+        if item.get("released_at"):
+            held += f"; released {item['released_at']}" + (
+                f" by {item['released_by']}" if item.get("released_by") else ""
+            )
+        click.echo(printable(held))
+    if found.story is not None:
+        echo_story(found.story, found.decisions, item_id)
 
 
 def _reason(t: StoredTag) -> str:
@@ -129,12 +139,22 @@ def tag() -> None:
     """Analyst corrections: add or remove a label on one item; they win over the lexicon."""
 
 
-def _correct(state: State, action: str, item_id: str, kind: str, value: str, note: str) -> None:
+def _correct(
+    state: State, action: str, item_id: str, kind: str, value: str, note: str, by: str
+) -> None:
     with state.db() as db:
         pipeline.correct_tag(
-            db, item_id, kind, value, action, note, now=utc_now(), lexicon=state.tagger().lexicon
+            db,
+            item_id,
+            kind,
+            value,
+            action,
+            note,
+            now=utc_now(),
+            lexicon=state.tagger().lexicon,
+            by=by,
         )
-    click.echo(f"{item_id}: analyst {action} {kind} {value}")
+    click.echo(printable(f"{item_id}: analyst {action} {kind} {value}"))
 
 
 for _action in ("add", "remove"):
@@ -151,10 +171,11 @@ for _action in ("add", "remove"):
         @click.argument("kind", type=click.Choice(["actor-set", "actor", "sector", "target"]))
         @click.argument("value")
         @click.option("--note", default="", help="Why (shown by `explain`).")
+        @analyst_option
         @click.pass_obj
         @handles_errors
-        def command(state: State, item_id: str, kind: str, value: str, note: str) -> None:
-            _correct(state, action, item_id, kind, value, note)
+        def command(state: State, item_id: str, kind: str, value: str, note: str, by: str) -> None:
+            _correct(state, action, item_id, kind, value, note, by)
 
         return command
 

@@ -25,18 +25,29 @@ from .._files import write_whole
 from ..brief.write import build_brief
 from ..config import Config
 from ..errors import UsageError
-from ..models import TLP, BriefItem, Clock, PartnerAssessment, Period, ceiling, utc_now
+from ..models import (
+    TLP,
+    BriefItem,
+    Clock,
+    PartnerAssessment,
+    Period,
+    StoryLink,
+    ceiling,
+    utc_now,
+)
 from ..render import render_brief
 from ..store import briefs as brief_table
 from ..store import feeds as feed_table
 from ..store import items as item_table
 from ..store import sharing as sharing_table
+from ..store import stories as story_table
 from ..store.db import transaction
 from ..tag.lexicon import PACKAGED, actor_states
 
 __all__ = [
     "BriefResult",
     "actor_aliases",
+    "analyst_links",
     "brief_is_archived",
     "newest_archived",
     "check_partners",
@@ -57,6 +68,11 @@ def actor_aliases() -> dict[str, str]:
         if isinstance(a, dict) and "name" in a
         for alias in [a["name"], *(a.get("aliases") or [])]
     }
+
+
+def analyst_links(db: sqlite_utils.Database) -> list[StoryLink]:
+    """Analysts' decisions that two items are one story or two, for `cluster`."""
+    return story_table.active_links(db)
 
 
 def period_items(
@@ -184,6 +200,7 @@ def run_brief(
         groups if groups is not None else actor_states(),
         partner_assessments(db, period, clearance),
         aliases=actor_aliases(),
+        links=analyst_links(db),
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body

@@ -34,12 +34,13 @@ def list_quarantine(db: sqlite_utils.Database) -> list[Quarantined]:
     return [Quarantined(**row) for row in item_table.quarantined_items(db)]
 
 
-def release_item(db: sqlite_utils.Database, item_id: str, *, now: datetime) -> str:
-    """Release one quarantined item into briefs, digests and exports; returns why it was held.
+def release_item(db: sqlite_utils.Database, item_id: str, *, now: datetime, by: str = "") -> str:
+    """Release one quarantined item into briefs, digests and exports, recording who did
+    (`by`); returns why it was held.
     A later change to the item's text quarantines it again if that text carries active content.
 
     Raises:
         UsageError: no such item, or the item is not quarantined.
     """
     with transaction(db):
-        return item_table.release_item(db, item_id, now)
+        return item_table.release_item(db, item_id, now, by)

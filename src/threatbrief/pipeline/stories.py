@@ -15,14 +15,25 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from ..brief.stories import Story, cluster, make_story
+from ..brief.stories import Event, Story, cluster, make_story
 from ..config import Config
 from ..errors import UsageError
-from ..models import TLP, BriefItem, Period, ceiling
+from ..models import TLP, BriefItem, Period, StoryLink, ceiling
 from ..store import items as item_table
-from .briefs import period_items
+from ..store import stories as story_table
+from ..store.db import transaction
+from .briefs import actor_aliases, analyst_links, period_items
 
-__all__ = ["StoryFilter", "StoryPage", "find_stories", "get_story"]
+__all__ = [
+    "Story",
+    "StoryFilter",
+    "StoryPage",
+    "find_stories",
+    "get_story",
+    "join_stories",
+    "split_story",
+    "story_decisions",
+]
 
 # A story page looks this far either side of the item it is opened from, to find the rest of
 # its story.
@@ -83,10 +94,16 @@ def find_stories(
     """The stories of [since, until) that hold at least one matching item, best first."""
     items = period_items(config, db, Period(wanted.since, wanted.until), _visible(clearance))
     hits = item_table.search_ids(db, wanted.q) if wanted.q.strip() else None
-    kept = [i for i in items if _matches(i, wanted) and (hits is None or i.id in hits)]
     partners = (wanted.partner,) if wanted.partner else ()
+    # clustered whole, as briefs cluster them, then filtered: a filter on the language must
+    # not cut an English and a Japanese report of one event into two stories
     stories = sorted(
-        (make_story(group, partners) for group in cluster(kept)), key=lambda s: (-s.score, s.title)
+        (
+            make_story(group, partners)
+            for group in _events(db, items)
+            if any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
+        ),
+        key=lambda s: (-s.score, s.title),
     )
     pages = max(1, math.ceil(len(stories) / per_page))
     page = min(max(page, 1), pages)
@@ -107,7 +124,62 @@ def get_story(
     when = datetime.fromisoformat(row["published_at"] or row["fetched_at"])
     period = Period(when - STORY_REACH, when + STORY_REACH)
     items = period_items(config, db, period, level)
-    for group in cluster(items):
+    for group in _events(db, items):
         if any(i.id == story_id for i in group):
             return make_story(group, ())
     return None
+
+
+def _events(db: sqlite_utils.Database, items: list[BriefItem]) -> list[Event]:
+    return cluster(items, aliases=actor_aliases(), links=analyst_links(db))
+
+
+def story_decisions(db: sqlite_utils.Database, item_id: str) -> list[StoryLink]:
+    """Analysts' decisions that hold this item, the latest for each pair, oldest first."""
+    return story_table.item_links(db, item_id)
+
+
+def join_stories(
+    db: sqlite_utils.Database,
+    item_id: str,
+    other_id: str,
+    *,
+    note: str = "",
+    by: str = "",
+    now: datetime,
+) -> None:
+    """Record that two items report one event: their stories become one everywhere (briefs,
+    digests, exports, the workspace) and stay one through re-clustering.
+
+    Raises:
+        UsageError: an unknown item, or one item twice.
+    """
+    with transaction(db):
+        story_table.add_link(db, item_id, other_id, "join", note, by, now)
+
+
+def split_story(
+    config: Config,
+    db: sqlite_utils.Database,
+    item_id: str,
+    *,
+    note: str = "",
+    by: str = "",
+    now: datetime,
+    clearance: TLP = TLP.RED,
+) -> list[str]:
+    """Take one item out of its story: it is kept apart from every other item of the story
+    it is in now (as far as `clearance` shows it), and no rule puts them together again.
+    Returns the ids it was split from (none when it already stands alone).
+
+    Raises:
+        UsageError: an unknown item.
+    """
+    story = get_story(config, db, clearance, item_id)
+    if story is None:
+        raise UsageError(f"no item with id {item_id!r}")
+    others = [i.id for i in story.items if i.id != item_id]
+    with transaction(db):
+        for other in others:
+            story_table.add_link(db, item_id, other, "split", note, by, now)
+    return others

@@ -20,8 +20,10 @@ from typing import Any
 
 import sqlite_utils
 
+from ..brief.stories import Story
+from ..config import Config
 from ..errors import UsageError
-from ..models import Clock, Evidence, StoredTag, effective_labels, utc_now
+from ..models import TLP, Clock, Evidence, StoredTag, StoryLink, effective_labels, utc_now
 from ..store import items as item_table
 from ..store import tags as tag_table
 from ..store.db import transaction
@@ -29,6 +31,7 @@ from ..tag import Tagger
 from ..tag.lexicon import Lexicon, fold
 from ..vocab import SECTORS
 from ._workers import orphan_proof_pool
+from .stories import get_story, story_decisions
 
 __all__ = [
     "RETAG_BATCH",
@@ -132,17 +135,25 @@ class Explanation:
     item: dict[str, Any]
     tags: list[StoredTag]
     labels: dict[str, list[str]]
+    story: Story | None = None  # the event it is part of, with why its items were merged
+    decisions: tuple[StoryLink, ...] = ()  # analysts' joins and splits that hold this item
 
 
-def explain_item(db: sqlite_utils.Database, item_id: str) -> Explanation:
-    """The item and every tag behind its labels.
+def explain_item(
+    db: sqlite_utils.Database, item_id: str, config: Config | None = None
+) -> Explanation:
+    """The item and every tag behind its labels; with `config`, also the story it is part of
+    (as briefs cluster it) and analysts' decisions about that story.
 
     Raises:
         UsageError: no such item.
     """
     item = item_table.get_item(db, item_id)
     tags = tag_table.item_tags(db, item_id)
-    return Explanation(item, tags, effective_labels(tags))
+    story = get_story(config, db, TLP.RED, item_id) if config is not None else None
+    return Explanation(
+        item, tags, effective_labels(tags), story, tuple(story_decisions(db, item_id))
+    )
 
 
 def correct_tag(
@@ -155,9 +166,11 @@ def correct_tag(
     *,
     now: datetime,
     lexicon: Lexicon | None = None,
+    by: str = "",
 ) -> None:
-    """Record an analyst's correction (`add` or `remove` one label); it wins over the lexicon
-    and survives re-tagging. `kind` may be spelt `actor-set` or `actor_set`.
+    """Record an analyst's correction (`add` or `remove` one label) and who made it (`by`);
+    it wins over the lexicon and survives re-tagging. `kind` may be spelt `actor-set` or
+    `actor_set`.
 
     The value must be one the vocabulary knows: a sector of `vocab.SECTORS`, an ISO 3166
     alpha-2 target, an actor set or a group of `lexicon` (the packaged one by default; an
@@ -175,7 +188,7 @@ def correct_tag(
         if action != "remove" or value not in labels:
             raise
     with transaction(db):
-        tag_table.add_analyst_tag(db, item_id, kind, value, action, note, now)
+        tag_table.add_analyst_tag(db, item_id, kind, value, action, note, now, by)
 
 
 def _known_value(kind: str, value: str, lexicon: Lexicon) -> str:

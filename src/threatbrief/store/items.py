@@ -319,8 +319,10 @@ def quarantined_items(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
-def release_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> str:
-    """Release one quarantined item; returns why it had been held.
+def release_item(
+    db: sqlite_utils.Database, item_id: str, now: datetime, released_by: str = ""
+) -> str:
+    """Release one quarantined item, recording who did; returns why it had been held.
 
     Raises:
         UsageError: no such item, or the item is not quarantined.
@@ -330,7 +332,10 @@ def release_item(db: sqlite_utils.Database, item_id: str, now: datetime) -> str:
         raise UsageError(f"no item with id {item_id!r}")
     if not row[0] or row[1]:
         raise UsageError(f"item {item_id} is not quarantined")
-    db.execute("update items set released_at = ? where id = ?", [ts(now), item_id])
+    db.execute(
+        "update items set released_at = ?, released_by = ? where id = ?",
+        [ts(now), released_by, item_id],
+    )
     return str(row[0])
 
 

@@ -286,3 +286,28 @@ def m009_users(db: sqlite_utils.Database) -> None:
         not_null={"role", "tlp", "password_hash"},
         defaults={"failed_logins": 0},
     )
+
+
+@migrations()
+def m010_analyst_actions(db: sqlite_utils.Database) -> None:
+    """Who made each analyst decision: a label's correction, a quarantine release, and the
+    new decisions that two items are one story (`join`) or two (`split`), which clustering
+    keeps to (the latest decision for a pair holds)."""
+    table(db, "tags").add_column("decided_by", str)
+    table(db, "items").add_column("released_by", str)
+    table(db, "story_links").create(
+        {
+            "id": int,
+            "item_id": str,
+            "other_id": str,
+            "action": str,
+            "note": str,
+            "decided_by": str,
+            "decided_at": str,
+        },
+        pk="id",
+        not_null={"item_id", "other_id", "action", "decided_at"},
+        foreign_keys=[("item_id", "items", "id"), ("other_id", "items", "id")],
+    )
+    db.execute("create index if not exists story_links_item on story_links (item_id)")
+    db.execute("create index if not exists story_links_other on story_links (other_id)")

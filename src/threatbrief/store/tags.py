@@ -59,8 +59,9 @@ def add_analyst_tag(
     action: str,
     note: str,
     now: datetime,
+    decided_by: str = "",
 ) -> None:
-    """Record an analyst's correction: add or remove one label on one item.
+    """Record an analyst's correction: add or remove one label on one item, and who made it.
 
     Raises:
         UsageError: unknown item, kind or action.
@@ -85,13 +86,14 @@ def add_analyst_tag(
             "action": action,
             "note": note,
             "created_at": ts(now),
+            "decided_by": decided_by,
         }
     )
 
 
 _TAG_COLUMNS = (
     'kind, value, origin, action, confidence, rule, evidence_text, field, start, "end", '
-    "lexicon_version, note, tlp, role, hedge, attribution_type"
+    "lexicon_version, note, tlp, role, hedge, attribution_type, decided_by, created_at"
 )
 
 
@@ -104,7 +106,7 @@ def item_tags(db: sqlite_utils.Database, item_id: str) -> list[StoredTag]:
 
 def _stored_tag(row: tuple[Any, ...]) -> StoredTag:
     kind, value, origin, action, confidence, rule, text, field, start, end, version, note = row[:12]
-    tlp, role, hedge, attribution_type = row[12:]
+    tlp, role, hedge, attribution_type, decided_by, created_at = row[12:]
     return StoredTag(
         kind=kind,
         value=value,
@@ -122,4 +124,6 @@ def _stored_tag(row: tuple[Any, ...]) -> StoredTag:
         role=role or "",
         hedge=hedge or "",
         attribution_type=attribution_type or "",
+        decided_by=decided_by or "",
+        created_at=created_at or "",
     )
