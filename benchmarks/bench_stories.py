@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from threatbrief.brief.stories import cluster
 from threatbrief.models import TLP, BriefItem
-from threatbrief.pipeline.briefs import actor_aliases
+from threatbrief.pipeline.briefs import actor_aliases, place_names
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
 
@@ -211,13 +211,13 @@ def main() -> None:
         "--scale", action="store_true", help="also 10x the items over 10x the days (same density)"
     )
     args = parser.parse_args()
-    aliases = actor_aliases()
+    aliases, places = actor_aliases(), place_names()
     sizes = [args.items] + ([args.items * 10] if args.scale else [])
     for size in sizes:
         days = 30 * size // args.items
         items = corpus(size, args.multi, args.seed, days)
         started = time.perf_counter()
-        events = cluster(items, aliases=aliases)
+        events = cluster(items, aliases=aliases, places=places)
         elapsed = time.perf_counter() - started
         precision, recall, found, true_pairs = pairwise([list(e) for e in events])
         reasons: defaultdict[str, int] = defaultdict(int)

@@ -11,7 +11,7 @@ import pytest
 
 from threatbrief.brief.stories import cluster
 from threatbrief.models import TLP, BriefItem
-from threatbrief.pipeline.briefs import actor_aliases
+from threatbrief.pipeline.briefs import actor_aliases, place_names
 
 DAY = datetime(2026, 10, 14, 9, 0, tzinfo=UTC)
 
@@ -202,6 +202,29 @@ TWO_ATTACKS = [
             targets=("EE",),
         ),
     ),
+    # one group, sector and country in one week; each victim named only where a sentence
+    # starts, and the country named in both
+    (
+        _item(
+            "g",
+            "news-ua",
+            "Lazarus blamed for an intrusion at a Ukrainian bank",
+            "Tamori Holdings confirmed an intrusion. Police in Ukraine blame Lazarus.",
+            actors=("Lazarus Group",),
+            sectors=("finance",),
+            targets=("UA",),
+        ),
+        _item(
+            "h",
+            "news-en",
+            "Lazarus blamed for a bank intrusion in Ukraine",
+            "Saata Group confirmed an intrusion. The authorities in Ukraine blame Lazarus.",
+            days=2,
+            actors=("Lazarus Group",),
+            sectors=("finance",),
+            targets=("UA",),
+        ),
+    ),
     # one group, one week, two sectors
     (
         _item(
@@ -228,12 +251,14 @@ TWO_ATTACKS = [
 
 
 @pytest.mark.parametrize(
-    "pair", TWO_ATTACKS, ids=["two-victims-named", "two-countries", "two-sectors"]
+    "pair",
+    TWO_ATTACKS,
+    ids=["two-victims-named", "two-countries", "victims-named-first", "two-sectors"],
 )
 def test_two_attacks_by_one_group_in_one_week_stay_two_stories(
     pair: tuple[BriefItem, BriefItem],
 ) -> None:
-    assert len(cluster(list(pair), aliases=actor_aliases())) == 2
+    assert len(cluster(list(pair), aliases=actor_aliases(), places=place_names())) == 2
 
 
 def test_the_same_group_and_victim_outside_the_window_are_two_events() -> None:

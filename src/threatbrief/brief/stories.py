@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -90,6 +90,9 @@ _NAME = re.compile(
     r"(?<![A-Za-z0-9])(?:[A-Z][A-Za-z0-9&-]*[A-Za-z0-9]|\d[\d,.]{2,}\d|\d{3,})(?![A-Za-z0-9])"
 )
 _YEAR = re.compile(r"(?:19|20)\d\d")
+_NEXT_NAME = re.compile(r" [A-Z][A-Za-z0-9&-]*[A-Za-z0-9]")
+# words written in lower case somewhere: a capital at a sentence's start is grammar for them
+_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z-]+[a-z]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z-]{3,}")
 _HOME_PAGE = re.compile(r"^https?://[^/]+/?$")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
@@ -147,15 +150,18 @@ class AliasNormaliser:
         out.append((text[pos:], ""))
         return out
 
-    def names(self, title: str, summary: str) -> tuple[set[str], set[str]]:
+    def names(self, title: str, summary: str) -> tuple[set[str], set[str], set[str]]:
         """The names an item gives that are not a group's: capitalised or coded Latin words
         (`DMM`, `Bitcoin`, `DC3`) and long numbers (`26165`, `4,502.9`), lower-cased, years
         left out; they tell one victim from another. Returned as (inside a sentence, at the
-        start of one): a sentence's first word may be capitalised by grammar only ("Eleven
-        countries"), so `cluster` keeps it only if some item also writes it inside a sentence.
+        start of one, at the start of one and followed by another name): a sentence's first
+        word may be capitalised by grammar only ("Eleven countries", "The NCSC"), so `cluster`
+        keeps it only if some item also writes it inside a sentence, or if it leads a name of
+        several words ("Tamori Holdings confirmed") and is never written in lower case.
         Every word of a headline in title case is left out."""
         inside: set[str] = set()
         first: set[str] = set()
+        lead: set[str] = set()
         latin = _LATIN_WORD.findall(title)
         title_case = bool(latin) and sum(w[0].isupper() for w in latin) > len(latin) / 2
         for text in (summary,) if title_case else (title, summary):
@@ -166,8 +172,13 @@ class AliasNormaliser:
                 if _YEAR.fullmatch(low):
                     continue
                 before = masked[: match.start()].rstrip()
-                (first if not before or before[-1] in ".!?:;。" else inside).add(low)
-        return inside, first - inside
+                if before and before[-1] not in ".!?:;。":
+                    inside.add(low)
+                    continue
+                first.add(low)
+                if _NEXT_NAME.match(masked, match.end()):
+                    lead.add(low)
+        return inside, first - inside, lead - inside
 
     def tokens(self, text: str) -> list[str]:
         """Lower-case word tokens (CJK runs as character bigrams), each alias one group token."""
@@ -265,10 +276,12 @@ def cluster(
     aliases: Mapping[str, str] | None = None,
     window: timedelta = timedelta(days=7),
     links: Sequence[StoryLink] = (),
+    places: Iterable[str] = (),
 ) -> list[Event]:
     """Group items that report the same event (see `Event` for the rules). Analysts'
     decisions (`links`) come first and hold: a `join` merges two items' stories (`analyst`),
-    and no rule ever puts two `split` items back into one story.
+    and no rule ever puts two `split` items back into one story. `places` are the names of
+    countries and cities, which never tell one victim from another.
 
     Near-linear: every rule looks items up in an index (by address, identifier, actor and
     sector or country, rare tokens) and compares an item only with the few it shares a key
@@ -286,11 +299,14 @@ def cluster(
     _by_keys(items, merger)
     # a name most items give ("Japan", "Holdings") tells no victim from another
     found = [normaliser.names(i.title, i.summary) for i in items]
-    written_inside = {n for inside, _first in found for n in inside}
-    names = [inside | (first & written_inside) for inside, first in found]
+    written_inside = {n for inside, _first, _lead in found for n in inside}
+    lower = {w for i in items for w in _LOWER_WORD.findall(f"{i.title} {i.summary}")}
+    names = [inside | (first & written_inside) | (lead - lower) for inside, first, lead in found]
     name_df = Counter(n for kept in names for n in kept)
     common = max(3, len(items) // 200)
-    names = [{n for n in kept if name_df[n] <= common} for kept in names]
+    # a place tells no victim from another: the items' targets already say where
+    unplaced = {w for p in places for w in p.lower().split()}
+    names = [{n for n in kept if name_df[n] <= common and n not in unplaced} for kept in names]
     profiles = _Profiles(items, names)
     for n in range(len(items)):  # events already joined by address or identifier
         root = merger.find(n)

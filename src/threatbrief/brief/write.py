@@ -131,15 +131,17 @@ def build_brief(
     *,
     aliases: Mapping[str, str] | None = None,
     links: Sequence[StoryLink] = (),
+    places: Sequence[str] = (),
 ) -> BriefContext:
     """The whole brief model for one period and pair of partners.
 
     `actor_states` maps group names to their actor set, so that a section names only its own
     groups (a story may also mention a criminal group); `aliases` maps every alias to its
     group's name, so that stories match reports that spell a group differently; `links` are
-    analysts' decisions that two items are one story or two.
+    analysts' decisions that two items are one story or two; `places` the names of countries
+    and cities, which tell no victim from another.
     """
-    clustering = _Clustering(aliases, links)
+    clustering = _Clustering(aliases, links, places)
     actor_states = actor_states or {}
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
     label = _period_label(period)
@@ -272,6 +274,7 @@ class _Clustering:
 
     aliases: Mapping[str, str] | None
     links: Sequence[StoryLink]
+    places: Sequence[str]
 
 
 def _stories(
@@ -279,7 +282,9 @@ def _stories(
 ) -> list[Story]:
     """The items' events as stories, best first, each marked historical when every one of its
     items dates its activity long before it was published (`brief.history`)."""
-    groups = cluster(items, aliases=clustering.aliases, links=clustering.links)
+    groups = cluster(
+        items, aliases=clustering.aliases, links=clustering.links, places=clustering.places
+    )
     stories = sorted(
         (make_story(g, partners) for g in groups),
         key=lambda s: (-s.score, s.title),

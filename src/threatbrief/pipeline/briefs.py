@@ -48,6 +48,7 @@ __all__ = [
     "BriefResult",
     "actor_aliases",
     "analyst_links",
+    "place_names",
     "brief_is_archived",
     "newest_archived",
     "check_partners",
@@ -68,6 +69,14 @@ def actor_aliases() -> dict[str, str]:
         if isinstance(a, dict) and "name" in a
         for alias in [a["name"], *(a.get("aliases") or [])]
     }
+
+
+@functools.cache
+def place_names() -> tuple[str, ...]:
+    """Every country's names in the packaged countries.yaml (Estonia, Eesti, 日本, Tallinn):
+    words with which stories never tell one victim from another."""
+    doc = yaml.safe_load((PACKAGED / "countries.yaml").read_text(encoding="utf-8")) or {}
+    return tuple(str(n) for names in (doc.get("countries") or {}).values() for n in names or ())
 
 
 def analyst_links(db: sqlite_utils.Database) -> list[StoryLink]:
@@ -201,6 +210,7 @@ def run_brief(
         partner_assessments(db, period, clearance),
         aliases=actor_aliases(),
         links=analyst_links(db),
+        places=place_names(),
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body

@@ -34,7 +34,7 @@ from ..render import render_digest
 from ..store import items as item_table
 from ..store import outbox as outbox_table
 from ..store.db import exclusive, transaction
-from .briefs import actor_aliases, analyst_links, period_items
+from .briefs import actor_aliases, analyst_links, period_items, place_names
 
 __all__ = [
     "CADENCES",
@@ -74,6 +74,7 @@ def _digest_message(
                 period_items(config, db, period, clearance, changes=changes),
                 aliases=actor_aliases(),
                 links=analyst_links(db),
+                places=place_names(),
             )
         )
         if cache is not None:

@@ -35,7 +35,7 @@ from ..store import sharing as sharing_table
 from ..store.db import transaction
 from ..tag import Tagger
 from ..tag.lexicon import actor_states
-from .briefs import actor_aliases, analyst_links, check_partners, period_items
+from .briefs import actor_aliases, analyst_links, check_partners, period_items, place_names
 
 __all__ = [
     "ExportResult",
@@ -131,6 +131,7 @@ def run_export(
         lexicon.actor_states() if tagger is not None else actor_states(),
         aliases=actor_aliases(),
         links=analyst_links(db),
+        places=place_names(),
     )
     stated = {i.id: list(i.stated) for i in items}
     objects = build_objects(

@@ -22,7 +22,7 @@ from ..models import TLP, BriefItem, Period, StoryLink, ceiling
 from ..store import items as item_table
 from ..store import stories as story_table
 from ..store.db import transaction
-from .briefs import actor_aliases, analyst_links, period_items
+from .briefs import actor_aliases, analyst_links, period_items, place_names
 
 __all__ = [
     "Story",
@@ -131,7 +131,7 @@ def get_story(
 
 
 def _events(db: sqlite_utils.Database, items: list[BriefItem]) -> list[Event]:
-    return cluster(items, aliases=actor_aliases(), links=analyst_links(db))
+    return cluster(items, aliases=actor_aliases(), links=analyst_links(db), places=place_names())
 
 
 def story_decisions(db: sqlite_utils.Database, item_id: str) -> list[StoryLink]:
