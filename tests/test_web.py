@@ -176,3 +176,112 @@ def test_serve_refuses_a_public_address_without_tls(tmp_path: Path) -> None:
     base = ["-c", str(config), "--db", str(tmp_path / "t.db"), "serve"]
     result = CliRunner().invoke(cli, [*base, "--host", "0.0.0.0"])
     assert result.exit_code == 2 and "not a loopback address" in result.output
+
+
+def _story_id(client: FlaskClient, query: str) -> str:
+    page = client.get(f"/stories?q={query}").get_data(as_text=True)
+    found = re.search(r'href="/stories/([0-9a-f]+)"', page)
+    assert found, page[:800]
+    return found.group(1)
+
+
+def test_a_story_shows_each_label_with_its_evidence_marked_in_the_text(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    _login(client, "reader@cert.example")
+    page = client.get(f"/stories/{_story_id(client, 'ministries')}").get_data(as_text=True)
+    assert '<mark title="actor=APT28">APT28</mark>' in page
+    assert "role actor" in page and "attribution" in page
+    # a reader sees why, but has no forms to change anything
+    assert "/labels" not in page and "Split" not in page
+
+
+def test_an_analyst_corrects_a_label_and_the_correction_names_them(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, db_path = workspace
+    client = app.test_client()
+    _login(client, "analyst@cert.example")
+    story = _story_id(client, "ministries")
+    token = _csrf(client, f"/stories/{story}")
+    added = client.post(
+        f"/items/{story}/labels",
+        data={"csrf_token": token, "action": "add", "kind": "sector", "value": "government",
+              "note": "ministries are government"},
+    )  # fmt: skip
+    assert added.status_code == 302
+    page = client.get(f"/stories/{story}").get_data(as_text=True)
+    assert "analyst add by analyst@cert.example" in page
+    with open_db(db_path) as db:
+        (row,) = db.execute(
+            "select decided_by, note from tags where origin = 'analyst' and item_id = ?", [story]
+        ).fetchall()
+    assert row == ("analyst@cert.example", "ministries are government")
+    # a value the vocabulary does not know is refused with the reason, nothing stored
+    bad = client.post(
+        f"/items/{story}/labels",
+        data={"csrf_token": token, "action": "add", "kind": "sector", "value": "spaceships"},
+    )
+    assert bad.status_code == 400 and "unknown sector" in bad.get_data(as_text=True)
+    # without the token, nothing happens
+    assert client.post(f"/items/{story}/split", data={}).status_code == 400
+
+
+def test_a_reader_may_not_correct_and_nobody_acts_on_an_unknown_item(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    _login(client, "reader@cert.example")
+    story = _story_id(client, "ministries")
+    token = _csrf(client, f"/stories/{story}")
+    refused = client.post(
+        f"/items/{story}/labels",
+        data={"csrf_token": token, "action": "remove", "kind": "actor", "value": "APT28"},
+    )
+    assert refused.status_code == 403
+    analyst = app.test_client()
+    _login(analyst, "analyst@cert.example")
+    token = _csrf(analyst, "/stories")
+    assert analyst.post("/items/nope/split", data={"csrf_token": token}).status_code == 404
+
+
+def test_an_analyst_joins_and_splits_stories_in_the_browser_forms(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    _login(client, "analyst@cert.example")
+    one, other = _story_id(client, "ministries"), _story_id(client, "Lazarus")
+    token = _csrf(client, f"/stories/{one}")
+    joined = client.post(
+        f"/items/{one}/join", data={"csrf_token": token, "other": other, "note": "test"}
+    )
+    assert joined.status_code == 302
+    page = client.get(f"/stories/{one}").get_data(as_text=True)
+    assert "2 items" in page and "Merged on: analyst" in page and "by analyst@cert.example" in page
+    assert "1 story matches" in client.get("/stories").get_data(as_text=True)
+    split = client.post(f"/items/{other}/split", data={"csrf_token": token, "note": "no"})
+    assert split.status_code == 302
+    assert "2 stories match" in client.get("/stories").get_data(as_text=True)
+    unknown = client.post(f"/items/{one}/join", data={"csrf_token": token, "other": "zzz"})
+    assert unknown.status_code == 400 and "no item" in unknown.get_data(as_text=True)
+
+
+def test_an_analyst_releases_a_quarantined_item_and_the_release_names_them(
+    workspace: tuple[Any, Path],
+) -> None:
+    app, _ = workspace
+    client = app.test_client()
+    _login(client, "analyst@cert.example")
+    held = _story_id(client, "Lazarus")
+    page = client.get(f"/stories/{held}").get_data(as_text=True)
+    assert "Held back for script" in page and "Release from quarantine" in page
+    token = _csrf(client, f"/stories/{held}")
+    assert client.post(f"/items/{held}/release", data={"csrf_token": token}).status_code == 302
+    page = client.get(f"/stories/{held}").get_data(as_text=True)
+    assert "by analyst@cert.example" in page and "Release from quarantine" not in page
+    again = client.post(f"/items/{held}/release", data={"csrf_token": token})
+    assert again.status_code == 400 and "not quarantined" in again.get_data(as_text=True)

@@ -25,10 +25,29 @@ from werkzeug.wrappers import Response
 
 from .. import pipeline
 from ..config import Config, load_config
+from ..errors import UsageError
 from ..models import TLP, User, utc_now
-from ..pipeline.stories import StoryFilter, find_stories, get_story
+from ..pipeline.quarantine import release_item
+from ..pipeline.stories import (
+    StoryFilter,
+    find_stories,
+    get_story,
+    join_stories,
+    split_story,
+    story_decisions,
+)
 from ..store.db import open_db
-from ..vocab import ROLES, SECTOR_NAMES, SET_NAMES, country_name, sector_name, set_name
+from ..textsafe import safe_url
+from ..vocab import (
+    ROLES,
+    SECTOR_NAMES,
+    SET_NAMES,
+    TAG_KINDS,
+    country_name,
+    sector_name,
+    set_name,
+)
+from .marks import marked
 
 __all__ = ["CSP", "create_app"]
 
@@ -81,7 +100,7 @@ def create_app(config_path: str | Path, db_path: str | Path, *, secure_cookies: 
     )
     app.jinja_env.autoescape = True
     app.jinja_env.filters.update(
-        set_name=set_name, sector_name=sector_name, country_name=country_name
+        set_name=set_name, sector_name=sector_name, country_name=country_name, safe_url=safe_url
     )
     CSRFProtect(app)
     state = _State(Path(config_path), Path(db_path))
@@ -144,6 +163,48 @@ def _login_required(state: _State, role: str = "reader") -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+def _story_page(state: _State, story_id: str, error: str = "") -> str:
+    """A story as the user may see it: each item with its labels, their evidence marked in
+    the text, why the items were merged and analysts' decisions."""
+    config, db = state.config(), state.db()
+    found = get_story(config, db, g.user.tlp, story_id)
+    if found is None:
+        abort(404)
+    visible = {i.id for i in found.items}
+    explained = []
+    for item in found.items:
+        why = pipeline.explain_item(db, item.id)
+        # a partner's tag above the user's clearance is not shown, not even as a label
+        tags = [t for t in why.tags if t.tlp <= g.user.tlp]
+        explained.append(
+            {
+                "item": item,
+                "tags": tags,
+                "title": marked(item.title, "title", tags),
+                "summary": marked(item.summary, "summary", tags),
+                "quarantine": why.item.get("quarantine") or "",
+                "released": why.item.get("released_at") or "",
+                "released_by": why.item.get("released_by") or "",
+            }
+        )
+    decisions = [
+        d
+        for i in found.items
+        for d in story_decisions(db, i.id)
+        if d.item_id == i.id and (d.other_id in visible or d.action == "split")
+    ]
+    return render_template(
+        "story.html",
+        user=g.user,
+        story=found,
+        explained=explained,
+        decisions=decisions,
+        error=error,
+        may_edit=ROLES.index(g.user.role) >= ROLES.index("analyst"),
+        tag_kinds=TAG_KINDS,
+    )
 
 
 def _day(text: str | None, default: datetime) -> datetime:
@@ -225,11 +286,82 @@ def _routes(app: Flask, state: _State) -> None:
 
     @app.get("/stories/<story_id>")
     @login_required(state)
-    def story(story_id: str) -> str:
-        found = get_story(state.config(), state.db(), g.user.tlp, story_id[:64])
-        if found is None:
-            abort(404)
-        return render_template("story.html", user=g.user, story=found)
+    def story(story_id: str) -> Any:
+        return _story_page(state, story_id[:64])
+
+    def _act(item_id: str, action: Callable[[User], object]) -> Any:
+        """Run one analyst action on an item the user may see, then show its story again;
+        a refused action shows the story with the reason and answers 400."""
+        item_id = item_id[:64]
+        if get_story(state.config(), state.db(), g.user.tlp, item_id) is None:
+            abort(404)  # unknown, or above the user's clearance: the same answer
+        try:
+            action(g.user)
+        except UsageError as exc:
+            return _story_page(state, item_id, error=str(exc)), 400
+        return redirect(url_for("story", story_id=item_id))
+
+    @app.post("/items/<item_id>/labels")
+    @login_required(state, "analyst")
+    def correct_label(item_id: str) -> Any:
+        form = request.form
+        return _act(
+            item_id,
+            lambda user: pipeline.correct_tag(
+                state.db(),
+                item_id,
+                form.get("kind", "")[:20],
+                form.get("value", "").strip()[:200],
+                form.get("action", "")[:10],
+                form.get("note", "").strip()[:1000],
+                now=utc_now(),
+                by=user.email,
+            ),
+        )
+
+    @app.post("/items/<item_id>/split")
+    @login_required(state, "analyst")
+    def split(item_id: str) -> Any:
+        return _act(
+            item_id,
+            lambda user: split_story(
+                state.config(),
+                state.db(),
+                item_id,
+                note=request.form.get("note", "").strip()[:1000],
+                by=user.email,
+                now=utc_now(),
+                clearance=user.tlp,
+            ),
+        )
+
+    @app.post("/items/<item_id>/join")
+    @login_required(state, "analyst")
+    def join(item_id: str) -> Any:
+        other = request.form.get("other", "").strip()[:64]
+
+        def run(user: User) -> None:
+            # an item the analyst may not see is unknown to them, never joined
+            if get_story(state.config(), state.db(), user.tlp, other) is None:
+                raise UsageError(f"no item with id {other!r}")
+            join_stories(
+                state.db(),
+                item_id,
+                other,
+                note=request.form.get("note", "").strip()[:1000],
+                by=user.email,
+                now=utc_now(),
+            )
+
+        return _act(item_id, run)
+
+    @app.post("/items/<item_id>/release")
+    @login_required(state, "analyst")
+    def release(item_id: str) -> Any:
+        return _act(
+            item_id,
+            lambda user: release_item(state.db(), item_id, now=utc_now(), by=user.email),
+        )
 
     @app.get("/feeds")
     @login_required(state)
