@@ -17,7 +17,13 @@ __all__ = ["serve"]
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=8765,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on; 0 lets the system choose one (printed at start).",
+)
 @click.option("--certfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--keyfile", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -64,9 +70,16 @@ def serve(
     if tls:
         server.ssl_adapter = BuiltinSSLAdapter(str(certfile), str(keyfile))
     scheme = "https" if tls else "http"
-    click.echo(f"threatbrief workspace on {scheme}://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    server.prepare()  # bound now: with --port 0, the port the system chose is the one printed
+    bound_host, bound_port = server.bind_addr[:2]
+    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    click.echo(
+        f"threatbrief workspace on {scheme}://{shown}:{bound_port}/ (Ctrl-C to stop)", err=True
+    )
     logging.getLogger(__name__).info("serving %s", state.db_path)
     try:
-        server.start()
+        server.serve()
     except KeyboardInterrupt:
+        pass
+    finally:
         server.stop()
