@@ -71,7 +71,46 @@ def _login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
     )
 
 
-@pytest.mark.parametrize("path", ["/", "/stories", "/stories/x", "/feeds", "/partners"], ids=str)
+def import_amber_canary(db_path: Path) -> None:
+    """A partner's AMBER assessment, named CANARYAMBER, that ties Kimsuky to the exchange
+    theft: a tag on a CLEAR item that only AMBER readers may see."""
+    import stix2
+
+    from threatbrief.models import TLP
+    from threatbrief.share import markings
+
+    amber = [markings.marking_id(TLP.AMBER)]
+    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=amber)
+    report = stix2.Report(
+        name="CANARYAMBER Kimsuky behind the exchange theft",
+        published=NOW,
+        object_refs=[group.id],
+        external_references=[{"source_name": "p", "url": "https://x.example/2"}],
+        object_marking_refs=amber,
+    )
+    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
+    db = open_db(db_path)
+    run_import(db, bundle.serialize().encode(), "JPCERT-CC", now=NOW)
+    db.close()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/stories",
+        "/stories/x",
+        "/feeds",
+        "/partners",
+        "/briefs",
+        "/briefs/new",
+        "/briefs/1",
+        "/briefs/1/download",
+        "/subscribers",
+        "/users",
+    ],  # fmt: skip
+    ids=str,
+)
 def test_every_page_but_login_needs_a_session(workspace: tuple[Any, Path], path: str) -> None:
     app, _ = workspace
     response = app.test_client().get(path)
@@ -135,24 +174,7 @@ def test_an_amber_partner_assessment_is_invisible_to_a_green_reader(
     """The clearance canary: the AMBER assessment's name never reaches the GREEN reader, in
     the partners' list or as a tag on a story; the AMBER analyst sees it."""
     app, db_path = workspace
-    import stix2
-
-    from threatbrief.models import TLP
-    from threatbrief.share import markings
-
-    amber = [markings.marking_id(TLP.AMBER)]
-    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=amber)
-    report = stix2.Report(
-        name="CANARYAMBER Kimsuky behind the exchange theft",
-        published=NOW,
-        object_refs=[group.id],
-        external_references=[{"source_name": "p", "url": "https://x.example/2"}],
-        object_marking_refs=amber,
-    )
-    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
-    db = open_db(db_path)
-    run_import(db, bundle.serialize().encode(), "JPCERT-CC", now=NOW)
-    db.close()
+    import_amber_canary(db_path)
     seen = {}
     paths = ("/", "/partners", "/stories", "/stories?q=Kimsuky", "/stories?actor=Kimsuky")
     for email in ("reader@cert.example", "analyst@cert.example"):

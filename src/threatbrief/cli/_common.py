@@ -13,7 +13,7 @@ import getpass
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,9 @@ from rich.table import Table
 
 from ..config import Config, load_config
 from ..errors import ConfigError, ThreatbriefError, UsageError
-from ..models import TLP, Period, check_year
+from ..models import TLP, Period
 from ..pipeline import FeedOutcome
+from ..pipeline.brief_archive import read_period
 from ..store.db import open_db
 from ..tag import Tagger
 
@@ -102,36 +103,13 @@ def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--since", help="First day, YYYY-MM-DD (UTC).")(fn)
 
 
-def _instant(text: str) -> datetime:
-    """A date (midnight UTC) or an ISO time (UTC if it has no offset)."""
-    value = datetime.fromisoformat(text)
-    if "T" not in text:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def parse_period(since: str | None, until: str | None, period: str | None, now: datetime) -> Period:
     """A period from --since/--until dates or a shorthand: 2026-10, 2026-W44, last-7d.
 
     Raises:
         UsageError: unreadable dates, a year outside 1990-2100, an empty or reversed range.
     """
-    try:
-        if period:
-            return Period.from_shorthand(period, now)
-        if not since or not until:
-            raise UsageError(
-                "give --since and --until (YYYY-MM-DD), or --period "
-                "(e.g. 2026-10, 2026-W44, last-30d)"
-            )
-        start, end = _instant(since), _instant(until)
-        check_year(start.year)
-        check_year(end.year)
-    except (ValueError, OverflowError) as exc:  # OverflowError: year 1 moved to UTC
-        raise UsageError(f"cannot read the period: {exc}") from exc
-    if end <= start:
-        raise UsageError(f"--since ({since}) must be before --until ({until})")
-    return Period(start, end)
+    return read_period(since, until, period, now, flag="--")
 
 
 def parse_level(text: str) -> TLP:

@@ -120,6 +120,7 @@ class BriefResult:
     items: int
     tlp: str
     sha256: str
+    brief_id: int = 0  # its row in the archive
 
 
 def check_partners(partners: Sequence[str]) -> None:
@@ -161,9 +162,11 @@ def run_brief(
     clearance: TLP = TLP.AMBER,
     template_dir: Path | None = None,
     groups: dict[str, str] | None = None,
+    requested_by: str = "",
 ) -> BriefResult:
     """Build, render, write and archive one brief. `groups` maps group names to their actor
     set (a `Lexicon.actor_states()`, with local overrides); the packaged lexicon's by default.
+    `requested_by` names who asked (a workspace user), recorded in the archive.
 
     Raises:
         UsageError: unknown partner codes or format, or an output folder that does not exist.
@@ -217,7 +220,7 @@ def run_brief(
     write_whole(out, data)
     digest = hashlib.sha256(data).hexdigest()
     with transaction(db):
-        brief_table.record_brief(
+        brief_id = brief_table.record_brief(
             db,
             created_at=now,
             start=period.start,
@@ -229,5 +232,6 @@ def run_brief(
             path=str(out),
             sha256=digest,
             items=len(items),
+            requested_by=requested_by,
         )
-    return BriefResult(out, fmt, len(items), ctx.tlp, digest)
+    return BriefResult(out, fmt, len(items), ctx.tlp, digest, brief_id)

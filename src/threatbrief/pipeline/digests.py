@@ -41,6 +41,7 @@ __all__ = [
     "DigestRun",
     "digest_settings",
     "digest_window",
+    "next_digest",
     "run_digests",
     "write_digest",
 ]
@@ -230,8 +231,25 @@ def run_digests(
     return run
 
 
+def next_digest(
+    config: Config, db: sqlite_utils.Database, email: str, *, now: datetime
+) -> EmailMessage | None:
+    """The digest subscriber `email` would be sent if digests ran now, exactly as it would
+    be sent (same window, clearance and message); None when nothing is due for them. The
+    store is not changed."""
+    for sub, _window, _upto, built in _due(config, db, now=now, cadence=None, only=email):
+        if sub.email == email and built is not None:
+            return built[0]
+    return None
+
+
 def _due(
-    config: Config, db: sqlite_utils.Database, *, now: datetime, cadence: str | None
+    config: Config,
+    db: sqlite_utils.Database,
+    *,
+    now: datetime,
+    cadence: str | None,
+    only: str | None = None,
 ) -> Iterator[tuple[Subscriber, Period, int, tuple[EmailMessage, str] | None]]:
     """Each due subscriber with their window, the commit number it reaches, and its message.
 
@@ -242,7 +260,7 @@ def _due(
     upto = item_table.last_seq(db)
     cache: dict[tuple[object, ...], WindowStories] = {}
     for sub in outbox_table.subscribers(db):
-        if cadence is not None and sub.cadence != cadence:
+        if (cadence is not None and sub.cadence != cadence) or (only and sub.email != only):
             continue
         window = digest_window(sub.cadence, sub.last_digest_end, now)
         if window is None:

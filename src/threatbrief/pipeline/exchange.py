@@ -373,7 +373,14 @@ def _clamped(added: str | None, now: datetime) -> str | None:
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def list_assessments(db: sqlite_utils.Database, partner: str | None = None) -> list[dict[str, Any]]:
-    """Every imported assessment (of one partner), newest first: who, when, TLP, the groups
-    named and the notes on markings that counted as TLP:RED."""
-    return sharing_table.assessments(db, partner)
+def list_assessments(
+    db: sqlite_utils.Database, partner: str | None = None, clearance: TLP = TLP.RED
+) -> list[dict[str, Any]]:
+    """Every imported assessment (of one partner) at or below `clearance`, newest first: who,
+    when, TLP, its text, the groups named and the notes on markings that counted as
+    TLP:RED. An assessment above the clearance is left out, not even counted."""
+    return [
+        row
+        for row in sharing_table.assessments(db, partner)
+        if TLP.read(str(row["tlp"])) <= clearance
+    ]

@@ -19,7 +19,7 @@ from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -28,7 +28,7 @@ from ..config import Config
 from ..errors import FetchError, ParseError, ThreatbriefError, UsageError
 from ..ingest.fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
 from ..ingest.parse import parse_feed
-from ..models import Clock, Evidence, Feed, FetchResult, ParsedFeed, utc_now
+from ..models import TLP, Clock, Evidence, Feed, FetchResult, ParsedFeed, utc_now
 from ..store import feeds as feed_table
 from ..store import items as item_table
 from ..store import tags as tag_table
@@ -41,6 +41,7 @@ __all__ = [
     "PARALLEL_PARSE_MIN_FEEDS",
     "FeedOutcome",
     "feed_report",
+    "recent_fetches",
     "run_fetch",
     "run_reparse",
     "select_feeds",
@@ -106,6 +107,15 @@ def feed_report(config: Config, db: sqlite_utils.Database) -> list[feed_table.Fe
     with transaction(db):
         feed_table.sync_feeds(db, config.feeds)
     return feed_table.feed_health(db, [f.id for f in config.feeds])
+
+
+def recent_fetches(
+    config: Config, db: sqlite_utils.Database, clearance: TLP, limit: int = 30
+) -> list[dict[str, Any]]:
+    """The newest fetches of the feeds at or below `clearance` (a feed's name and health are
+    as sensitive as what it serves), newest first."""
+    visible = [f.id for f in config.feeds if f.tlp <= clearance]
+    return feed_table.recent_fetches(db, visible, limit)
 
 
 def _parse_and_tag(

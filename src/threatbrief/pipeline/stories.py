@@ -10,11 +10,13 @@ not in a list, a count or a search hit. Stories are grouped exactly as in briefs
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlite_utils
 
+from ..brief.history import is_historical
 from ..brief.stories import Event, Story, cluster, make_story
 from ..config import Config
 from ..errors import UsageError
@@ -25,12 +27,15 @@ from ..store.db import transaction
 from .briefs import actor_aliases, analyst_links, period_items, place_names
 
 __all__ = [
+    "Overview",
     "Story",
     "StoryFilter",
     "StoryPage",
     "find_stories",
     "get_story",
     "join_stories",
+    "latest_activity",
+    "overview",
     "split_story",
     "story_decisions",
 ]
@@ -54,6 +59,8 @@ class StoryFilter:
     partner: str = ""
     feed: str = ""
     lang: str = ""
+    quarantined: str = ""  # "yes": only stories held back for review; "no": none of them
+    historical: str = ""  # "yes": only past activity republished; "no": none of it
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,17 @@ def _matches(item: BriefItem, f: StoryFilter) -> bool:
     )
 
 
+def _flag(wanted: str, value: bool) -> bool:
+    return wanted not in ("yes", "no") or (wanted == "yes") == value
+
+
+def _story(group: Event, partners: tuple[str, ...]) -> Story:
+    story = make_story(group, partners)
+    story.quarantined = any(i.quarantined for i in story.items)
+    story.historical = all(is_historical(i) for i in story.items)
+    return story
+
+
 def _visible(clearance: TLP) -> TLP:
     return ceiling(clearance, "local") or TLP.CLEAR
 
@@ -99,9 +117,14 @@ def find_stories(
     # not cut an English and a Japanese report of one event into two stories
     stories = sorted(
         (
-            make_story(group, partners)
-            for group in _events(db, items)
-            if any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
+            story
+            for story in (
+                _story(group, partners)
+                for group in _events(db, items)
+                if any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
+            )
+            if _flag(wanted.quarantined, story.quarantined)
+            and _flag(wanted.historical, story.historical)
         ),
         key=lambda s: (-s.score, s.title),
     )
@@ -126,8 +149,76 @@ def get_story(
     items = period_items(config, db, period, level)
     for group in _events(db, items):
         if any(i.id == story_id for i in group):
-            return make_story(group, ())
+            return _story(group, ())
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """A period at a glance: events per actor set per week, each partner's latest events,
+    and the stories held back for review."""
+
+    period: Period
+    events: int
+    weeks: list[tuple[datetime, dict[str, int]]]  # Monday of each week -> events per set
+    partners: dict[str, list[Story]] = field(default_factory=dict)
+    held: list[Story] = field(default_factory=list)
+
+
+def latest_activity(
+    config: Config, db: sqlite_utils.Database, clearance: TLP, now: datetime
+) -> datetime:
+    """Where a reader's default view should end: now, or, in a store whose newest item at
+    their clearance is older than a week (a sample corpus, a store no longer fetched), the
+    day after that item."""
+    visible = [f.id for f in config.feeds if f.tlp <= _visible(clearance)]
+    newest = item_table.newest_visible(db, _visible(clearance), visible, now)
+    if newest is None or now - newest < timedelta(days=7):
+        return now
+    return newest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+def _monday(when: datetime) -> datetime:
+    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def overview(
+    config: Config,
+    db: sqlite_utils.Database,
+    clearance: TLP,
+    period: Period,
+    partners: tuple[str, ...],
+    *,
+    latest: int = 5,
+) -> Overview:
+    """The period's events, each counted once (in the week it was first reported, once for
+    every actor set it is attributed to), from one clustering of the period."""
+    items = period_items(config, db, period, _visible(clearance))
+    stories = [_story(group, partners) for group in _events(db, items)]
+    first = _monday(period.start)
+    weeks: dict[datetime, Counter[str]] = {}
+    monday = first
+    while monday < period.end:
+        weeks[monday] = Counter()
+        monday += timedelta(days=7)
+    for story in stories:
+        if story.first_seen is None or story.historical:
+            continue
+        week = weeks.get(_monday(story.first_seen))
+        if week is not None:
+            week.update(story.actor_sets)
+    newest = sorted(stories, key=lambda s: s.first_seen or period.start, reverse=True)
+    return Overview(
+        period=period,
+        events=len(stories),
+        weeks=[(m, dict(c)) for m, c in weeks.items()],
+        partners={
+            p: [s for s in newest if p in s.targets and not s.quarantined][:latest]
+            for p in partners
+        },
+        held=[s for s in newest if s.quarantined],
+    )
 
 
 def _events(db: sqlite_utils.Database, items: list[BriefItem]) -> list[Event]:

@@ -10,7 +10,7 @@ import sqlite_utils
 
 from ._sql import table, ts
 
-__all__ = ["archived_sha256", "newest_archived_start", "record_brief"]
+__all__ = ["archived_sha256", "get_brief", "list_briefs", "newest_archived_start", "record_brief"]
 
 
 def record_brief(
@@ -26,9 +26,10 @@ def record_brief(
     path: str,
     sha256: str,
     items: int,
-) -> None:
-    """Add a generated brief to the archive."""
-    table(db, "briefs").insert(
+    requested_by: str = "",
+) -> int:
+    """Add a generated brief to the archive; its id."""
+    inserted = table(db, "briefs").insert(
         {
             "created_at": ts(created_at),
             "period_start": ts(start),
@@ -40,8 +41,10 @@ def record_brief(
             "path": path,
             "sha256": sha256,
             "items": items,
+            "requested_by": requested_by,
         }
     )
+    return int(str(inserted.last_pk))
 
 
 def archived_sha256(db: sqlite_utils.Database, path: str) -> str | None:
@@ -62,3 +65,19 @@ def newest_archived_start(db: sqlite_utils.Database, folder: str, name: str) -> 
     pattern = f"{literal(folder)}/{literal(name)}-[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9].*"
     row = db.execute("select max(period_start) from briefs where path glob ?", [pattern]).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+
+def list_briefs(
+    db: sqlite_utils.Database, levels: list[str], limit: int
+) -> list[dict[str, object]]:
+    """The newest `limit` briefs of the archive at one of the TLP `levels`, newest first."""
+    marks = ", ".join("?" for _ in levels) or "null"
+    return list(
+        table(db, "briefs").rows_where(f"tlp in ({marks})", levels, order_by="id desc", limit=limit)
+    )
+
+
+def get_brief(db: sqlite_utils.Database, brief_id: int) -> dict[str, object] | None:
+    """One brief of the archive, or None."""
+    rows = list(table(db, "briefs").rows_where("id = ?", [brief_id]))
+    return rows[0] if rows else None

@@ -211,3 +211,19 @@ def period_failures(
         {"feed_id": r[0], "failures": r[1], "first": r[2], "last": r[3], "error": r[4]}
         for r in cursor.fetchall()
     ]
+
+
+def recent_fetches(
+    db: sqlite_utils.Database, feed_ids: Sequence[str], limit: int
+) -> list[dict[str, Any]]:
+    """The newest `limit` fetches of these feeds, newest first, with their outcome and error."""
+    if not feed_ids:
+        return []
+    marks = ", ".join("?" for _ in feed_ids)
+    cursor = db.execute(
+        "select feed_id, started_at, duration, status, new, updated, outcome, error "
+        f"from fetch_log where feed_id in ({marks}) order by started_at desc, id desc limit ?",
+        [*feed_ids, limit],
+    )
+    keys = ("feed_id", "started_at", "duration", "status", "new", "updated", "outcome", "error")
+    return [dict(zip(keys, r, strict=True)) for r in cursor.fetchall()]

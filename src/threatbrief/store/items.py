@@ -279,6 +279,21 @@ def newest_published(db: sqlite_utils.Database) -> datetime | None:
     return datetime.fromisoformat(newest) if newest else None
 
 
+def newest_visible(
+    db: sqlite_utils.Database, clearance: TLP, feed_ids: Sequence[str], before: datetime
+) -> datetime | None:
+    """The publication time of the newest item before `before`, at or below `clearance`,
+    from one of `feed_ids`; None if there is none."""
+    if not feed_ids:
+        return None
+    newest = db.execute(
+        f"select max(published_at) from items where published_at < ? and {TLP_LEVEL_SQL} <= ? "
+        f"and feed_id in ({marks(feed_ids)})",
+        [ts(before), int(clearance), *feed_ids],
+    ).fetchone()[0]
+    return datetime.fromisoformat(newest) if newest else None
+
+
 def search_ids(db: sqlite_utils.Database, query: str, limit: int = 50_000) -> set[str]:
     """Ids of the items whose title, summary or content hold `query` as a substring. The FTS5
     index uses the trigram tokenizer, so Japanese and inflected Estonian match inside words; a

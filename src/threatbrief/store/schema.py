@@ -311,3 +311,10 @@ def m010_analyst_actions(db: sqlite_utils.Database) -> None:
     )
     db.execute("create index if not exists story_links_item on story_links (item_id)")
     db.execute("create index if not exists story_links_other on story_links (other_id)")
+
+
+@migrations()
+def m011_brief_requests(db: sqlite_utils.Database) -> None:
+    """Who asked for each brief of the archive: a workspace user's address, or "" for the
+    command line and the scheduler."""
+    table(db, "briefs").add_column("requested_by", str, not_null_default="")

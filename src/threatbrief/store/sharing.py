@@ -103,8 +103,8 @@ def assessments(db: sqlite_utils.Database, partner: str | None = None) -> list[d
     """Every stored assessment (of one partner), newest first."""
     return rows(
         db.execute(
-            "select partner, stix_id, type, name, published, modified, tlp, actors, marking_notes, "
-            "source, imported_at from assessments where ? is null or partner = ? "
+            "select partner, stix_id, type, name, body, published, modified, tlp, actors, "
+            "marking_notes, source, imported_at from assessments where ? is null or partner = ? "
             "order by published desc, partner",
             [partner, partner],
         )
