@@ -98,7 +98,8 @@ def test_explain_prints_evidence_and_corrections(
         "no hedge, official attribution" in out
     )
     out2 = runner.invoke(cli, ["--db", str(db_path), "explain", ids["2"]]).stdout
-    assert "sector=transport: analyst add — port operator" in out2
+    # with who decided: --by, or the login name by default
+    assert re.search(r"sector=transport: analyst add by \S+ — port operator", out2), out2
     missing = runner.invoke(cli, ["--db", str(db_path), "explain", "nope"])
     assert missing.exit_code == 2 and missing.stderr == "Error: no item with id 'nope'\n"
 

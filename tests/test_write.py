@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from threatbrief.brief.write import _groups_sentence, _linked, _targets_sentence, _trend
+from threatbrief.vocab import counted
 
 
 @pytest.mark.parametrize(
@@ -76,3 +77,38 @@ def test_a_trend_never_says_new_this_period_twice() -> None:
     assert _trend(3, 0) == "with none in the previous period"
     assert _trend(0, 0) == "none in either period"
     assert _trend(2, 8).startswith("down 75% from 8")
+
+
+@pytest.mark.parametrize(
+    ("n", "noun", "expected"),
+    [
+        (0, "item", "0 items"),
+        (1, "item", "1 item"),
+        (1, "story", "1 story"),
+        (2, "story", "2 stories"),
+        (12, "feed", "12 feeds"),
+    ],  # fmt: skip
+)
+def test_counts_agree_with_their_noun(n: int, noun: str, expected: str) -> None:
+    assert counted(n, noun) == expected
+
+
+def test_a_brief_of_one_item_reads_in_the_singular() -> None:
+    from datetime import UTC, datetime
+
+    from threatbrief.brief.write import build_brief
+    from threatbrief.models import TLP, BriefItem, Period
+
+    when = datetime(2026, 11, 3, tzinfo=UTC)
+    item = BriefItem(
+        id="a", feed_id="f", publisher="CERT", kind="cert", lang="en",
+        url="https://cert.example/1", title="APT29 phishing targets Japanese diplomats",
+        summary="APT29 sent phishing mail to Japanese diplomats.", published_at=when,
+        tlp=TLP.CLEAR, actor_sets=("russia",), actors=("APT29",), targets=("JP",),
+    )  # fmt: skip
+    period = Period.month(2026, 11)
+    ctx = build_brief([item], [], period, ["EE", "JP"], "desk", when, [], [], {}, [])
+    assert (
+        "It draws on 1 item from 1 feed in English (1), which reports 1 event."
+        in (ctx.introduction[0])
+    )

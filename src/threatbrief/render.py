@@ -35,6 +35,7 @@ from .digest.build import DigestContext
 from .errors import UsageError
 from .textsafe import oneline, safe_url
 from .textwidth import wrap
+from .vocab import counted
 
 __all__ = ["FORMATS", "render_brief", "render_digest"]
 
@@ -91,6 +92,7 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
     env.filters["wrap"] = _wrap
+    env.filters["counted"] = counted
     return env
 
 

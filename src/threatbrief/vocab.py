@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "counted",
     "COUNTRY_NAMES",
     "LANGUAGE_NAMES",
     "MAIN_SETS",
@@ -152,3 +153,10 @@ def sector_name(key: str) -> str:
 def country_name(code: str) -> str:
     """ "the Netherlands" for `NL`; an unknown code as it is."""
     return COUNTRY_NAMES.get(code, code)
+
+
+def counted(n: int, noun: str) -> str:
+    """`1 item`, `3 items`, `2 stories`: a count with its noun in the right number."""
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
-from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES
+from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES, counted
 from .context import ActorSection, BriefContext, Footnote, Judgement
 from .history import is_historical
 from .stories import Story, cluster, first_sentence, make_story
@@ -212,12 +212,13 @@ def build_brief(
         for a in assessments
     ]
     langs = Counter(i.lang for i in items)
+    feeds_used = len({i.feed_id for i in items})
     intro = [
         f"This brief covers {label} and the threat landscape as seen from "
-        f"{_join(partner_names)}. It draws on {len(items)} items from "
-        f"{len({i.feed_id for i in items})} feeds in "
+        f"{_join(partner_names)}. It draws on {counted(len(items), 'item')} from "
+        f"{counted(feeds_used, 'feed')} in "
         f"{_join([f'{LANGUAGE_NAMES.get(k, k)} ({v})' for k, v in langs.most_common()])}, "
-        f"which report {len(every)} events"
+        f"which {'reports' if len(items) == 1 else 'report'} {counted(len(every), 'event')}"
         + (
             f", {len(background)} of them past activity reported again (see Background)."
             if background

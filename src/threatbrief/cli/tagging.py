@@ -97,7 +97,8 @@ def explain(state: State, item_id: str) -> None:
 def _reason(t: StoredTag) -> str:
     """Why one tag is there, as `explain` prints it."""
     if t.source is TagOrigin.ANALYST:
-        return f"analyst {t.action}" + (f" — {t.note}" if t.note else "")
+        who = f" by {t.decided_by}" if t.decided_by else ""
+        return f"analyst {t.action}{who}" + (f" — {t.note}" if t.note else "")
     if t.source is TagOrigin.PARTNER:
         return (
             f"{t.partner} assesses so in {t.evidence_text!r} (TLP:{t.tlp.label.upper()}, {t.note})"

@@ -231,7 +231,7 @@ def run_brief(
             fmt=fmt,
             path=str(out),
             sha256=digest,
-            items=len(items),
+            items=ctx.item_count,  # as the brief counts them: held items are in its annex
             requested_by=requested_by,
         )
-    return BriefResult(out, fmt, len(items), ctx.tlp, digest, brief_id)
+    return BriefResult(out, fmt, ctx.item_count, ctx.tlp, digest, brief_id)

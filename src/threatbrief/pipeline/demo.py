@@ -93,23 +93,24 @@ def run_demo(out_dir: Path, progress: Callable[[str], None] = lambda _m: None) -
         report.files.append(("STIX 2.1 bundle (TLP:CLEAR)", shared.path))
         if shared.misp_path is not None:
             report.files.append(("MISP feed event", shared.misp_path))
-        report.workspace_user = DEMO_ANALYST
-        report.workspace_password = _demo_analyst(db)
+        report.workspace_user = DEMO_ADMIN
+        report.workspace_password = _demo_admin(db)
     finally:
         db.close()
     return report
 
 
-DEMO_ANALYST = "analyst@demo.example"
+DEMO_ADMIN = "admin@demo.example"
 
 
-def _demo_analyst(db: sqlite_utils.Database) -> str:
-    """A demo analyst cleared to AMBER, with a fresh one-time password (a rerun replaces it)."""
+def _demo_admin(db: sqlite_utils.Database) -> str:
+    """A demo admin cleared to AMBER, who may try every page, with a fresh one-time password
+    (a rerun replaces it)."""
     password = new_password()
-    if get_user(db, DEMO_ANALYST) is None:
-        add_user(db, DEMO_ANALYST, "analyst", "amber", password, now=utc_now())
+    if get_user(db, DEMO_ADMIN) is None:
+        add_user(db, DEMO_ADMIN, "admin", "amber", password, now=utc_now())
     else:
-        change_password(db, DEMO_ANALYST, password, now=utc_now())
+        change_password(db, DEMO_ADMIN, password, now=utc_now())
     return password
 
 
