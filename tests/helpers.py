@@ -89,3 +89,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def import_amber_canary(db_path: Any, url: str, name: str, now: Any) -> None:
+    """A partner's AMBER assessment named `name` (hold CANARYAMBER in it) tying Kimsuky to
+    the item at `url`: a partner tag on a CLEAR item that only AMBER readers may see."""
+    import stix2
+
+    from threatbrief.models import TLP
+    from threatbrief.pipeline.exchange import run_import
+    from threatbrief.share import markings
+    from threatbrief.store.db import open_db
+
+    amber = [markings.marking_id(TLP.AMBER)]
+    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=amber)
+    report = stix2.Report(
+        name=name,
+        description=f"{name}: the partner ties this to Kimsuky.",
+        published=now,
+        object_refs=[group.id],
+        external_references=[{"source_name": "p", "url": url}],
+        object_marking_refs=amber,
+    )
+    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
+    db = open_db(db_path)
+    run_import(db, bundle.serialize().encode(), "JPCERT-CC", now=now)
+    db.close()

@@ -28,10 +28,9 @@ import pytest
 import yaml
 from pytest_httpserver import HTTPServer
 
-from helpers import rss
+from helpers import import_amber_canary, rss
 from threatbrief import pipeline
 from threatbrief.config import load_config
-from threatbrief.pipeline.exchange import run_import
 from threatbrief.store.db import open_db
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,30 +73,6 @@ class Workspace:
         )  # fmt: skip
 
 
-def _canary(db_path: Path) -> None:
-    """A partner's AMBER assessment, named CANARYAMBER, tying Kimsuky to the Volt Typhoon
-    story's address: only AMBER readers may see it, or the tag it puts on the story."""
-    import stix2
-
-    from threatbrief.models import TLP
-    from threatbrief.share import markings
-
-    amber = [markings.marking_id(TLP.AMBER)]
-    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=amber)
-    report = stix2.Report(
-        name="CANARYAMBER partner view of the telecom intrusions",
-        description="CANARYAMBER: the partner ties the telecom intrusions to Kimsuky.",
-        published=NOW,
-        object_refs=[group.id],
-        external_references=[{"source_name": "p", "url": "https://hostile.example/volt"}],
-        object_marking_refs=amber,
-    )
-    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
-    db = open_db(db_path)
-    run_import(db, bundle.serialize().encode(), "JPCERT-CC", now=NOW)
-    db.close()
-
-
 @pytest.fixture
 def workspace(tmp_path: Path, httpserver: HTTPServer) -> Iterator[Workspace]:
     """`threatbrief serve --port 0` in its own process over a store the pipeline filled."""
@@ -129,7 +104,10 @@ def workspace(tmp_path: Path, httpserver: HTTPServer) -> Iterator[Workspace]:
     for email, (role, tlp) in USERS.items():
         pipeline.add_user(db, email, role, tlp, PASSWORD, now=NOW)
     db.close()
-    _canary(db_path)
+    # only AMBER readers may see it, or the tag it puts on the Volt Typhoon story
+    import_amber_canary(
+        db_path, "https://hostile.example/volt", "CANARYAMBER view of the telecom intrusions", NOW
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "threatbrief", "-c", str(config), "--db", str(db_path),
          "serve", "--port", "0"],

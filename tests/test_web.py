@@ -15,10 +15,10 @@ import yaml
 from flask.testing import FlaskClient
 from pytest_httpserver import HTTPServer
 
+from helpers import import_amber_canary as canary
 from helpers import rss
 from threatbrief import pipeline
 from threatbrief.config import load_config
-from threatbrief.pipeline.exchange import run_import
 from threatbrief.store.db import open_db
 from threatbrief.web import create_app
 from threatbrief.web.app import CSP
@@ -72,26 +72,8 @@ def _login(client: FlaskClient, email: str, password: str = PASSWORD) -> Any:
 
 
 def import_amber_canary(db_path: Path) -> None:
-    """A partner's AMBER assessment, named CANARYAMBER, that ties Kimsuky to the exchange
-    theft: a tag on a CLEAR item that only AMBER readers may see."""
-    import stix2
-
-    from threatbrief.models import TLP
-    from threatbrief.share import markings
-
-    amber = [markings.marking_id(TLP.AMBER)]
-    group = stix2.IntrusionSet(name="Kimsuky", object_marking_refs=amber)
-    report = stix2.Report(
-        name="CANARYAMBER Kimsuky behind the exchange theft",
-        published=NOW,
-        object_refs=[group.id],
-        external_references=[{"source_name": "p", "url": "https://x.example/2"}],
-        object_marking_refs=amber,
-    )
-    bundle = stix2.Bundle(objects=[*markings.markings_for([TLP.AMBER]), group, report])
-    db = open_db(db_path)
-    run_import(db, bundle.serialize().encode(), "JPCERT-CC", now=NOW)
-    db.close()
+    """The AMBER canary on the exchange theft's item."""
+    canary(db_path, "https://x.example/2", "CANARYAMBER Kimsuky behind the exchange theft", NOW)
 
 
 @pytest.mark.parametrize(
