@@ -29,6 +29,11 @@ pytestmark = pytest.mark.slow
         ("bench_tag.py", ["--docs", "300", "--naive-sample", "20"], "retag of 300 stored items"),
         ("bench_stories.py", ["--items", "500"], "pairwise precision"),
         (
+            "bench_web.py",
+            ["--items", "3000", "--repeat", "2", "--readers", "2", "--seconds", "1"],
+            "concurrent readers",
+        ),
+        (
             "bench_ingest.py",
             ["--feeds", "12", "--entries", "5", "--latency", "0.01"],
             "gzip bomb",

@@ -178,3 +178,29 @@ def test_the_command_line_shows_joins_and_splits_with_who_made_them(
     assert "analyst join with" in shown and "by dave" in shown and "one advisory" in shown
     bad = runner.invoke(cli, ["--db", db_path, "-c", str(cfg), "stories", "join", cisa, cisa])
     assert bad.exit_code == 2 and "twice" in bad.output
+
+
+def test_kept_stories_follow_every_commit_from_any_connection(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    """The workspace keeps a clustered period between requests; a split by this connection
+    or a correction by another (a CLI, the scheduler) shows at the next request."""
+    from threatbrief.store.db import open_db
+
+    config, db = loaded
+    wanted = story_cases.StoryFilter(since=MARCH.start, until=MARCH.end)
+
+    def groups() -> list[int]:
+        page = story_cases.find_stories(config, db, TLP.AMBER, wanted)
+        return sorted(len(s.items) for s in page.stories)
+
+    assert groups() == [2]  # the two releases of AA25-071A are one story
+    assert groups() == [2]  # kept: same answer
+    x, y = _ids(db).values()
+    story_cases.split_story(config, db, x, note="", by="alice", now=NOW, clearance=TLP.AMBER)
+    assert groups() == [1, 1]
+    other = open_db(tmp_path / "test.db")  # the store `db` opened, by another connection
+    story_cases.join_stories(other, x, y, note="one advisory", by="bob", now=NOW)
+    other.close()
+    assert groups() == [2]
+    assert story_cases.get_story(config, db, TLP.AMBER, x) is not None

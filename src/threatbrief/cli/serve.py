@@ -65,7 +65,9 @@ def serve(
             "or say --behind-proxy if a TLS proxy is in front"
         )
     state.config()  # a broken feeds.yaml is a clear error now, not on the first page
-    app = create_app(state.config_path, state.db_path, secure_cookies=tls or behind_proxy)
+    app = create_app(
+        state.config_path, state.db_path, secure_cookies=tls or behind_proxy, warm=True
+    )
     server = wsgi.Server((host, port), app, numthreads=8, server_name="threatbrief")
     if tls:
         server.ssl_adapter = BuiltinSSLAdapter(str(certfile), str(keyfile))

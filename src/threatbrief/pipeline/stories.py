@@ -24,6 +24,7 @@ from ..models import TLP, BriefItem, Period, StoryLink, ceiling
 from ..store import items as item_table
 from ..store import stories as story_table
 from ..store.db import transaction
+from ._windows import Window, cached_window, find_cached_story
 from .briefs import actor_aliases, analyst_links, period_items, place_names
 
 __all__ = [
@@ -34,10 +35,12 @@ __all__ = [
     "find_stories",
     "get_story",
     "join_stories",
+    "default_period",
     "latest_activity",
     "overview",
     "split_story",
     "story_decisions",
+    "warm",
 ]
 
 # A story page looks this far either side of the item it is opened from, to find the rest of
@@ -100,6 +103,21 @@ def _visible(clearance: TLP) -> TLP:
     return ceiling(clearance, "local") or TLP.CLEAR
 
 
+def _settings(config: Config) -> tuple[object, ...]:
+    """What of the configuration decides which items a reader sees and how they read."""
+    return tuple((f.id, f.tlp, f.kind, f.publisher, f.name) for f in config.feeds)
+
+
+def _window(config: Config, db: sqlite_utils.Database, period: Period, level: TLP) -> Window:
+    def build() -> Window:
+        items = period_items(config, db, period, level)
+        events = _events(db, items)
+        return Window(items, events, [_story(group, ()) for group in events])
+
+    key = (period.start, period.end, int(level), _settings(config))
+    return cached_window(db, key, build)
+
+
 def find_stories(
     config: Config,
     db: sqlite_utils.Database,
@@ -110,19 +128,24 @@ def find_stories(
     per_page: int = 25,
 ) -> StoryPage:
     """The stories of [since, until) that hold at least one matching item, best first."""
-    items = period_items(config, db, Period(wanted.since, wanted.until), _visible(clearance))
-    hits = item_table.search_ids(db, wanted.q) if wanted.q.strip() else None
+    window = _window(config, db, Period(wanted.since, wanted.until), _visible(clearance))
+    hits = (
+        item_table.search_ids(db, wanted.q, wanted.since, wanted.until)
+        if wanted.q.strip()
+        else None
+    )
     partners = (wanted.partner,) if wanted.partner else ()
     # clustered whole, as briefs cluster them, then filtered: a filter on the language must
     # not cut an English and a Japanese report of one event into two stories
+    matching = (
+        _story(group, partners) if partners else story
+        for group, story in zip(window.events, window.stories, strict=True)
+        if any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
+    )
     stories = sorted(
         (
             story
-            for story in (
-                _story(group, partners)
-                for group in _events(db, items)
-                if any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
-            )
+            for story in matching
             if _flag(wanted.quarantined, story.quarantined)
             and _flag(wanted.historical, story.historical)
         ),
@@ -140,6 +163,11 @@ def get_story(
     """The story that holds item `story_id`, as the reader may see it; None if the item is
     unknown or above their clearance."""
     level = _visible(clearance)
+    settings = (int(level), _settings(config))
+    # the story as the reader just saw it in a list, if a kept window holds it
+    kept = find_cached_story(db, story_id, lambda key: key[2:] == settings)
+    if kept is not None:
+        return kept
     try:
         row = item_table.get_item(db, story_id)
     except UsageError:  # an unknown id is simply no story
@@ -168,14 +196,37 @@ class Overview:
 def latest_activity(
     config: Config, db: sqlite_utils.Database, clearance: TLP, now: datetime
 ) -> datetime:
-    """Where a reader's default view should end: now, or, in a store whose newest item at
-    their clearance is older than a week (a sample corpus, a store no longer fetched), the
-    day after that item."""
+    """Where a reader's default view should end (exclusive, at midnight UTC): after today, or,
+    in a store whose newest item at their clearance is older than a week (a sample corpus, a
+    store no longer fetched), after that item's day. Whole days keep a default view the same
+    period all day, so the kept clustering of it serves every reader."""
     visible = [f.id for f in config.feeds if f.tlp <= _visible(clearance)]
     newest = item_table.newest_visible(db, _visible(clearance), visible, now)
-    if newest is None or now - newest < timedelta(days=7):
-        return now
-    return newest.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    last = now if newest is None or now - newest < timedelta(days=7) else newest
+    return last.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+
+
+DEFAULT_DAYS = 31  # what a reader sees first: the Stories list and the overview
+
+
+def default_period(
+    config: Config, db: sqlite_utils.Database, clearance: TLP, now: datetime
+) -> Period:
+    """The period the Stories list and the overview show when the reader names none: the
+    last 31 whole days up to `latest_activity`."""
+    end = latest_activity(config, db, clearance, now)
+    return Period(end - timedelta(days=DEFAULT_DAYS), end)
+
+
+def warm(config: Config, db: sqlite_utils.Database, clearances: set[TLP], now: datetime) -> int:
+    """Cluster the default period at each of `clearances` ahead of the first reader (the
+    workspace does this when it starts, for the clearances its users hold); the number of
+    stories made ready."""
+    ready = 0
+    for clearance in sorted(clearances):
+        level = _visible(clearance)
+        ready += len(_window(config, db, default_period(config, db, level, now), level).stories)
+    return ready
 
 
 def _monday(when: datetime) -> datetime:
@@ -194,8 +245,7 @@ def overview(
 ) -> Overview:
     """The period's events, each counted once (in the week it was first reported, once for
     every actor set it is attributed to), from one clustering of the period."""
-    items = period_items(config, db, period, _visible(clearance))
-    stories = [_story(group, partners) for group in _events(db, items)]
+    stories = _window(config, db, period, _visible(clearance)).stories
     first = _monday(period.start)
     weeks: dict[datetime, Counter[str]] = {}
     monday = first

@@ -286,34 +286,52 @@ def newest_visible(
     from one of `feed_ids`; None if there is none."""
     if not feed_ids:
         return None
-    newest = db.execute(
-        f"select max(published_at) from items where published_at < ? and {TLP_LEVEL_SQL} <= ? "
-        f"and feed_id in ({marks(feed_ids)})",
+    # newest first down the published_at index, stopping at the first visible item
+    row = db.execute(
+        f"select published_at from items "
+        f"where published_at < ? and {TLP_LEVEL_SQL} <= ? and feed_id in ({marks(feed_ids)}) "
+        "order by published_at desc limit 1",
         [ts(before), int(clearance), *feed_ids],
-    ).fetchone()[0]
-    return datetime.fromisoformat(newest) if newest else None
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row else None
 
 
-def search_ids(db: sqlite_utils.Database, query: str, limit: int = 50_000) -> set[str]:
-    """Ids of the items whose title, summary or content hold `query` as a substring. The FTS5
-    index uses the trigram tokenizer, so Japanese and inflected Estonian match inside words; a
-    query shorter than three characters is matched with LIKE instead."""
+def search_ids(
+    db: sqlite_utils.Database,
+    query: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 200_000,
+) -> set[str]:
+    """Ids of the items (dated in [start, end) when given) whose title, summary or content
+    hold `query` as a substring. The FTS5 index uses the trigram tokenizer, so Japanese and
+    inflected Estonian match inside words; a query shorter than three characters is matched
+    with LIKE instead. The period bounds the search itself, so a word common over the years
+    never crowds out the period's own matches."""
     needle = " ".join(query.split())
     if not needle:
         return set()
+    within = ""
+    params: dict[str, object] = {"n": limit}
+    if start is not None and end is not None:
+        within = (
+            " and coalesce(i.published_at, i.fetched_at) >= :s"
+            " and coalesce(i.published_at, i.fetched_at) < :e"
+        )
+        params.update(s=ts(start), e=ts(end))
     if len(needle) < 3:
         like = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         found = db.execute(
-            "select id from items where title like :q escape '\\' or summary like :q escape '\\' "
-            "limit :n",
-            {"q": like, "n": limit},
+            "select id from items i where (title like :q escape '\\' or summary like :q "
+            f"escape '\\'){within} limit :n",
+            {**params, "q": like},
         )
     else:
         phrase = '"' + needle.replace('"', '""') + '"'  # one FTS5 phrase: no operators
         found = db.execute(
             "select i.id from items_fts f join items i on i.rowid = f.rowid "
-            "where items_fts match :q limit :n",
-            {"q": phrase, "n": limit},
+            f"where items_fts match :q{within} limit :n",
+            {**params, "q": phrase},
         )
     return {row[0] for row in found}
 

@@ -8,8 +8,10 @@ that made them).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
 from .. import pipeline
+from ..errors import ThreatbriefError
 from ..models import utc_now
 from ..pipeline.brief_archive import CJK_FONT
 from ..textsafe import safe_url
@@ -56,8 +59,32 @@ def _secret(db_path: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-def create_app(config_path: str | Path, db_path: str | Path, *, secure_cookies: bool) -> Flask:
-    """The workspace over one configuration and one store."""
+def _warm(config_path: Path, db_path: Path) -> None:
+    """Cluster the default period for each clearance the users hold, so that the first
+    reader of the day does not wait for it; a failure here only means a slower first page."""
+    from ..config import load_config
+    from ..pipeline.stories import warm
+    from ..store.db import open_db
+
+    log = logging.getLogger(__name__)
+    try:
+        db = open_db(db_path)
+        try:
+            levels = {u.tlp for u in pipeline.list_users(db)}
+            started = time.perf_counter()
+            ready = warm(load_config(config_path), db, levels, utc_now())
+            log.info("%d stories ready in %.1f s", ready, time.perf_counter() - started)
+        finally:
+            db.close()
+    except ThreatbriefError as exc:
+        log.warning("could not prepare the default period: %s", exc)
+
+
+def create_app(
+    config_path: str | Path, db_path: str | Path, *, secure_cookies: bool, warm: bool = False
+) -> Flask:
+    """The workspace over one configuration and one store. With `warm`, a thread clusters
+    the default period for each user clearance at once (`threatbrief serve` asks for it)."""
     folder = next((p for p in TEMPLATES if p.is_dir()), TEMPLATES[0])
     app = Flask(
         "threatbrief.web",
@@ -111,6 +138,10 @@ def create_app(config_path: str | Path, db_path: str | Path, *, secure_cookies: 
     _auth_routes(app, state)
     for module in (overview, stories, briefs, admin):
         module.register(app, state)
+    if warm:
+        threading.Thread(
+            target=_warm, args=(state.config_path, state.db_path), name="warm", daemon=True
+        ).start()
     return app
 
 

@@ -54,8 +54,10 @@ def register(app: Flask, state: State) -> None:
         now = utc_now()
         end = latest_activity(state.config(), state.db(), g.user.tlp, now)
         # the last whole month; in a store no longer fetched, the month of its newest item
-        start = end.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        month = start if end < now else (start - timedelta(days=1)).replace(day=1)
+        fresh = end > now  # the store is being fetched: the last whole month before today
+        anchor = now if fresh else end - timedelta(days=1)
+        start = anchor.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        month = (start - timedelta(days=1)).replace(day=1) if fresh else start
         following = (month + timedelta(days=32)).replace(day=1)
         defaults = {
             "since": f"{month:%Y-%m-%d}",

@@ -10,14 +10,12 @@ from flask import Flask, abort, g, render_template, request
 
 from .. import pipeline
 from ..models import Period, utc_now
-from ..pipeline.stories import latest_activity
+from ..pipeline.stories import default_period
 from ..pipeline.stories import overview as period_overview
 from ._session import State, day, login_required, may, partner_codes
 from .chart import week_chart
 
 __all__ = ["register"]
-
-DAYS = 56  # eight weeks by default
 
 
 def register(app: Flask, state: State) -> None:
@@ -27,9 +25,9 @@ def register(app: Flask, state: State) -> None:
     @login_required(state)
     def overview() -> str:
         config, db = state.config(), state.db()
-        end = latest_activity(config, db, g.user.tlp, utc_now())
-        until = day(request.args.get("until"), end + timedelta(days=1))
-        since = day(request.args.get("since"), until - timedelta(days=DAYS))
+        shown = default_period(config, db, g.user.tlp, utc_now())
+        until = day(request.args.get("until"), shown.end)
+        since = day(request.args.get("since"), shown.start)
         if until <= since:
             abort(400, "until must be after since")
         partners = partner_codes(config)

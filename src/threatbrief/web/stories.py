@@ -5,7 +5,6 @@ split or join stories, release an item from quarantine. Each action names its us
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,10 +16,10 @@ from ..models import User, utc_now
 from ..pipeline.quarantine import release_item
 from ..pipeline.stories import (
     StoryFilter,
+    default_period,
     find_stories,
     get_story,
     join_stories,
-    latest_activity,
     split_story,
     story_decisions,
 )
@@ -80,10 +79,10 @@ def register(app: Flask, state: State) -> None:
     @login_required(state)
     def stories() -> str:
         args = request.args
-        end = latest_activity(state.config(), state.db(), g.user.tlp, utc_now())
+        shown = default_period(state.config(), state.db(), g.user.tlp, utc_now())
         wanted = StoryFilter(
-            since=day(args.get("since"), end - timedelta(days=30)),
-            until=day(args.get("until"), end + timedelta(days=1)),
+            since=day(args.get("since"), shown.start),
+            until=day(args.get("until"), shown.end),
             **{
                 k: args.get(k, "")[:200]
                 for k in (
