@@ -204,3 +204,29 @@ def test_kept_stories_follow_every_commit_from_any_connection(
     other.close()
     assert groups() == [2]
     assert story_cases.get_story(config, db, TLP.AMBER, x) is not None
+
+
+def test_a_write_that_changes_no_story_keeps_the_clustering(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A login, a feed's health or an archived brief commits too, but changes no story: the
+    kept clustering stays; a new tag throws it away."""
+    from threatbrief.store.db import open_db
+
+    config, db = loaded
+    built: list[int] = []
+    real = story_cases._events
+    monkeypatch.setattr(story_cases, "_events", lambda d, i: built.append(1) or real(d, i))
+    wanted = story_cases.StoryFilter(since=MARCH.start, until=MARCH.end)
+    story_cases.find_stories(config, db, TLP.CLEAR, wanted)
+    other = open_db(tmp_path / "test.db")
+    pipeline.add_user(other, "a@cert.example", "reader", "clear", "a long enough password",
+                      now=NOW)  # fmt: skip
+    pipeline.feed_report(config, other)
+    story_cases.find_stories(config, db, TLP.CLEAR, wanted)
+    assert len(built) == 1
+    x = next(iter(_ids(db).values()))
+    pipeline.correct_tag(other, x, "sector", "health", "add", "", now=NOW)
+    other.close()
+    story_cases.find_stories(config, db, TLP.CLEAR, wanted)
+    assert len(built) == 2

@@ -3,10 +3,13 @@
 
 Clustering a month of a busy store takes seconds; readers of the workspace page through the
 same month many times. A period's items, events and stories are kept per (store, period,
-clearance, feed settings), and thrown away as soon as anything commits to the store: a
-connection of our own that never writes asks SQLite's `PRAGMA data_version`, which changes
-whenever any other connection (another thread, `threatbrief run`, an analyst's CLI) commits.
-One computation per key runs at a time, so twenty readers arriving together cluster once.
+clearance, feed settings) until what stories are built from changes. A connection of our
+own that never writes asks SQLite's `PRAGMA data_version`, which moves whenever any other
+connection (another thread, `threatbrief run`, an analyst's CLI) commits; only then is the
+store's story generation read (`store.stories.generation`, moved by triggers on items, tags
+and story decisions), so a login, a feed's health or a brief's archive row keeps the
+clustering, and a new item, a correction or a split throws it away. One computation per key
+runs at a time, so twenty readers arriving together cluster once.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import sqlite_utils
 
 from ..brief.stories import Event, Story
 from ..models import BriefItem
+from ..store.stories import generation
 
 __all__ = ["Window", "cached_window", "find_cached_story"]
 
@@ -56,7 +60,8 @@ class _Watch:
 
 _lock = threading.Lock()
 _watches: dict[str, _Watch] = {}
-_windows: OrderedDict[tuple[object, ...], tuple[int, Window]] = OrderedDict()
+# key -> (data_version when last seen current, story generation, window)
+_windows: OrderedDict[tuple[object, ...], tuple[int, int, Window]] = OrderedDict()
 _computing: dict[tuple[object, ...], threading.Lock] = {}
 
 
@@ -87,20 +92,38 @@ def cached_window(
     with _lock:
         computing = _computing.setdefault(full, threading.Lock())
     with computing:
-        version = _version(path)
-        with _lock:
-            kept = _windows.get(full)
-            if kept is not None and kept[0] == version:
-                _windows.move_to_end(full)
-                return kept[1]
+        kept = _current(db, path, full)
+        if kept is not None:
+            return kept
+        version = _version(path)  # read before the generation: a commit between is seen next
+        made = generation(db)
         window = build()
         with _lock:
-            _windows[full] = (version, window)
+            _windows[full] = (version, made, window)
             _windows.move_to_end(full)
             while len(_windows) > KEEP:
                 old, _ = _windows.popitem(last=False)
                 _computing.pop(old, None)
         return window
+
+
+def _current(db: sqlite_utils.Database, path: str, full: tuple[object, ...]) -> Window | None:
+    """The kept window for `full` if nothing it was built from has changed since."""
+    with _lock:
+        kept = _windows.get(full)
+    if kept is None:
+        return None
+    seen, made, window = kept
+    version = _version(path)
+    if version != seen:
+        if generation(db) != made:
+            return None
+        with _lock:  # something else committed (a login, a feed's health): still current
+            _windows[full] = (version, made, window)
+    with _lock:
+        if full in _windows:
+            _windows.move_to_end(full)
+    return window
 
 
 def find_cached_story(
@@ -111,10 +134,10 @@ def find_cached_story(
     path = _path(db)
     if not path:
         return None
-    version = _version(path)
     with _lock:
-        kept = [(k, v) for k, v in reversed(_windows.items()) if k[0] == path]
-    for key, (seen, window) in kept:
-        if seen == version and match(key[1:]) and item_id in window.by_item:
+        keys = [k for k in reversed(_windows) if k[0] == path and match(k[1:])]
+    for key in keys:
+        window = _current(db, path, key)
+        if window is not None and item_id in window.by_item:
             return window.stories[window.by_item[item_id]]
     return None

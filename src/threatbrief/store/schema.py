@@ -318,3 +318,21 @@ def m011_brief_requests(db: sqlite_utils.Database) -> None:
     """Who asked for each brief of the archive: a workspace user's address, or "" for the
     command line and the scheduler."""
     table(db, "briefs").add_column("requested_by", str, not_null_default="")
+
+
+@migrations()
+def m012_story_generation(db: sqlite_utils.Database) -> None:
+    """A counter that moves with every change to what stories are built from (items, their
+    tags, analysts' story decisions), kept by triggers, so a reader's kept clustering is
+    thrown away for those and never for a login, a feed's health or a brief's archive row."""
+    db.execute(
+        "create table if not exists story_generation "
+        "(id integer primary key check (id = 1), n integer not null)"
+    )
+    db.execute("insert or ignore into story_generation (id, n) values (1, 0)")
+    for source in ("items", "tags", "story_links"):
+        for event in ("insert", "update", "delete"):
+            db.execute(
+                f"create trigger if not exists {source}_{event}_generation after {event} "
+                f"on {source} begin update story_generation set n = n + 1 where id = 1; end"
+            )

@@ -12,7 +12,7 @@ from ..errors import UsageError
 from ..models import StoryLink
 from ._sql import rows, table, ts
 
-__all__ = ["STORY_ACTIONS", "active_links", "add_link", "item_links"]
+__all__ = ["STORY_ACTIONS", "active_links", "add_link", "generation", "item_links"]
 
 STORY_ACTIONS = ("join", "split")
 
@@ -86,3 +86,9 @@ def item_links(db: sqlite_utils.Database, item_id: str) -> list[StoryLink]:
         f"{_SELECT} where item_id = ? or other_id = ? order by id", [item_id, item_id]
     )
     return _latest([_link(r) for r in rows(found)])
+
+
+def generation(db: sqlite_utils.Database) -> int:
+    """The story generation: it moves whenever items, tags or story decisions change."""
+    row = db.execute("select n from story_generation where id = 1").fetchone()
+    return int(row[0]) if row else 0
