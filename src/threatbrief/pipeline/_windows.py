@@ -39,9 +39,14 @@ class Window:
     events: list[Event]
     stories: list[Story]
     by_item: dict[str, int] = field(default_factory=dict)  # item id -> index in events
+    ranked: list[int] = field(default_factory=list)  # indexes, best story first
 
     def __post_init__(self) -> None:
         self.by_item = {i.id: n for n, event in enumerate(self.events) for i in event}
+        self.ranked = sorted(
+            range(len(self.stories)),
+            key=lambda n: (-self.stories[n].score, self.stories[n].title),
+        )
 
 
 class _Watch:

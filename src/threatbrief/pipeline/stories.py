@@ -135,22 +135,32 @@ def find_stories(
         else None
     )
     partners = (wanted.partner,) if wanted.partner else ()
+
     # clustered whole, as briefs cluster them, then filtered: a filter on the language must
     # not cut an English and a Japanese report of one event into two stories
-    matching = (
-        _story(group, partners) if partners else story
-        for group, story in zip(window.events, window.stories, strict=True)
-        if any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
-    )
-    stories = sorted(
-        (
-            story
-            for story in matching
-            if _flag(wanted.quarantined, story.quarantined)
-            and _flag(wanted.historical, story.historical)
-        ),
-        key=lambda s: (-s.score, s.title),
-    )
+    def wanted_group(group: Event) -> bool:
+        return any(_matches(i, wanted) and (hits is None or i.id in hits) for i in group)
+
+    def shown(story: Story) -> bool:
+        return _flag(wanted.quarantined, story.quarantined) and _flag(
+            wanted.historical, story.historical
+        )
+
+    if partners:  # a partner's own events rank higher for them: rank again
+        stories = sorted(
+            (
+                story
+                for story in (_story(g, partners) for g in window.events if wanted_group(g))
+                if shown(story)
+            ),
+            key=lambda s: (-s.score, s.title),
+        )
+    else:  # the window's own ranking, kept with it
+        stories = [
+            window.stories[n]
+            for n in window.ranked
+            if wanted_group(window.events[n]) and shown(window.stories[n])
+        ]
     pages = max(1, math.ceil(len(stories) / per_page))
     page = min(max(page, 1), pages)
     start = (page - 1) * per_page
