@@ -76,7 +76,21 @@ def test_targets_read_as_one_sentence(
 def test_a_trend_never_says_new_this_period_twice() -> None:
     assert _trend(3, 0) == "with none in the previous period"
     assert _trend(0, 0) == "none in either period"
-    assert _trend(2, 8).startswith("down 75% from 8")
+    assert _trend(20, 8).startswith("up 150% from 8")
+    assert _trend(40, 38).startswith("about the same")
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "expected"),
+    [
+        (1, 6, "fewer than the 6 of the previous period"),
+        (6, 2, "more than the 2 of the previous period"),
+        (3, 3, "as many as in the previous period (3)"),
+    ],  # fmt: skip
+)
+def test_no_percentage_on_small_counts(now: int, before: int, expected: str) -> None:
+    assert _trend(now, before) == expected
+    assert "%" not in _trend(now, before)
 
 
 @pytest.mark.parametrize(

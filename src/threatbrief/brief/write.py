@@ -23,9 +23,16 @@ from .stories import Story, cluster, first_sentence, make_story
 __all__ = ["build_brief"]
 
 
+SMALL_COUNT = 5  # below this, a percentage says more than the counts can
+
+
 def _trend(now: int, before: int) -> str:
     if before == 0:
         return "with none in the previous period" if now else "none in either period"
+    if now == before:
+        return f"as many as in the previous period ({before})"
+    if min(now, before) < SMALL_COUNT:  # "down 83% from 6" on single digits misleads
+        return f"{'more' if now > before else 'fewer'} than the {before} of the previous period"
     change = (now - before) / before
     if abs(change) < 0.1:
         return f"about the same as the previous period ({before})"
