@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
+import sys
 from pathlib import Path
 
 import click
@@ -41,9 +43,11 @@ def demo(out_dir: Path) -> None:
     db = next((path for label, path in report.files if label == "database"), None)
     if report.workspace_user and db is not None:
         config = SAMPLE_DIR / "feeds.yaml"
+        # the command as this shell can run it: `.venv/bin/threatbrief` when it is not on PATH
+        program = "threatbrief" if shutil.which("threatbrief") else sys.argv[0]
         click.echo(
             f"\nOpen the workspace over the demo store:\n"
-            f"  threatbrief -c {config} --db {db} serve\n"
+            f"  {program} -c {config} --db {db} serve\n"
             f"  then log in at http://127.0.0.1:8765/ as {report.workspace_user} "
             f"with the one-time password {report.workspace_password}"
         )
