@@ -20,7 +20,17 @@ import pytest
 
 PACKAGE = Path(__file__).parent.parent / "src" / "threatbrief"
 
-GROUND = {"errors", "models", "vocab", "_net", "textsafe", "__init__", "textwidth", "_files"}
+GROUND = {
+    "errors",
+    "models",
+    "vocab",
+    "_net",
+    "textsafe",
+    "__init__",
+    "textwidth",
+    "_files",
+    "_workers",
+}
 STAGES = {"ingest", "tag", "brief", "digest", "share", "render"}
 FACES = {"cli", "schedule", "web"}
 # The story model of brief/ is shared: digests and exports group items exactly as briefs do,

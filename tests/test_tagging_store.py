@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,9 @@ from threatbrief.tag import Tagger
 from threatbrief.tag.lexicon import load_lexicon
 
 DATA = Path(__file__).parent / "data"
+# the installed command, as a user runs it
+_SCRIPT = Path(sys.executable).with_name("threatbrief")
+THREATBRIEF = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "threatbrief"]
 
 
 def _ingest(httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime) -> dict[str, str]:
@@ -413,6 +419,51 @@ def test_classify_gives_one_strict_json_line_for_every_input_line(
             assert source[e["start"] : e["end"]] == e["text"]
     else:
         assert got["id"] == item_id and got["line"] == 2 and error in got["error"]
+
+
+_WORKER_TITLES = [
+    "Hackers linked to North Korea hit an exchange",
+    "Russian GRU hackers target Estonian ministries",
+    "北朝鮮のハッカー集団が暗号資産交換業者を標的に",
+    "A Russian bank was hit by pro-Ukraine hacktivists",
+    "Administrators should update to the fixed version",
+]
+
+
+@pytest.mark.slow
+def test_classify_in_worker_processes_keeps_every_line_in_order(tmp_path: Path) -> None:
+    """A file of over 2 MB goes to worker processes in chunks: the real command, through its
+    entry point, gives one line per input line in input order, error lines included, and
+    exactly what one process gives."""
+    lines = [
+        json.dumps({"id": n, "title": _WORKER_TITLES[n % len(_WORKER_TITLES)]}).encode()
+        for n in range(2_400)
+    ]
+    bad = [line for line, *_ in CLASSIFY_LINES] + [b"", b"{not json", b"[1]"]
+    for k, line in enumerate(bad):  # spread over the chunks, the first line included
+        lines.insert(k * 137, line)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    assert source.stat().st_size > 2 << 20  # the over-long line takes it past the threshold
+    outputs = {}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    for workers in ("0", "1", "2"):  # 0: one per core for a file this big
+        sink = tmp_path / f"out-{workers}.jsonl"
+        command = ["-v", "classify", "--workers", workers, "-i", str(source), "-o", str(sink)]
+        done = subprocess.run([*THREATBRIEF, *command], capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        pooled = workers == "2" or (workers == "0" and cores > 1)
+        assert (b"worker processes" in done.stderr) == pooled
+        outputs[workers] = sink.read_bytes()
+    assert outputs["0"] == outputs["1"] == outputs["2"]
+    out = [_strict(text) for text in outputs["2"].decode("utf-8").splitlines()]
+    assert len(out) == len(lines)
+    good = [o["id"] for o in out if "error" not in o and isinstance(o["id"], int)]
+    assert good == list(range(2_400))
+    errors = [(n, o) for n, o in enumerate(out, start=1) if "error" in o]
+    assert len(errors) == sum(error is not None for *_, error, _ in CLASSIFY_LINES) + 3
+    assert all(o["line"] == n for n, o in errors)
+    assert out[137 * (len(bad) - 3)]["error"] == "empty line"
 
 
 def test_role_hedge_and_attribution_type_are_stored_and_survive_retag(

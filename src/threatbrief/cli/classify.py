@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..tag.classify import classify_stream
+from ..tag.classify import auto_workers, classify_stream
 from ._common import State, handles_errors
 
 __all__ = ["classify"]
@@ -31,18 +31,26 @@ __all__ = ["classify"]
     default="-",
     help="JSON Lines output (default stdout).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    show_default="one per core for a file of 2 MB or more, else 1",
+    help="Worker processes; 1 tags in this process, line by line.",
+)
 @click.pass_obj
 @handles_errors
-def classify(state: State, source: Any, sink: Any) -> None:
+def classify(state: State, source: Any, sink: Any, workers: int) -> None:
     """Tag any text: JSON Lines in, one JSON line out per input line, in order.
 
     Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...}. A line that cannot be
-    read gives {"id": null, "line": N, "error": ...} and the rest go on.
+    read gives {"id": null, "line": N, "error": ...} and the rest go on. A large file is
+    tagged by worker processes, in chunks; the output keeps the input's order.
 
     \b
     Example:
         echo '{"id": "1", "title": "Lazarus hits a crypto exchange"}' | threatbrief classify
     """
-    errors = classify_stream(source, sink, state.tagger())
+    errors = classify_stream(source, sink, state.tagger(), workers or auto_workers(source))
     if errors:
         click.echo(f"{errors} line(s) could not be classified (see their error objects)", err=True)
