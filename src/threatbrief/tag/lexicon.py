@@ -98,6 +98,8 @@ class Lexicon:
 
 def fold(text: str) -> str:
     """Lowercase with full-width ASCII folded, keeping every offset (one char for one char)."""
+    if text.isascii():  # a flag CPython keeps: no full-width form, and lower() keeps length
+        return text.lower()
     if _FULLWIDTH_RE.search(text):
         text = text.translate(_FULLWIDTH)
     lower = text.lower()
