@@ -26,6 +26,7 @@ from threatbrief.models import TagOrigin, effective_labels
 from threatbrief.store import tags as tag_table
 from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
+from threatbrief.tag.classify import PARALLEL_BYTES
 from threatbrief.tag.lexicon import load_lexicon
 
 DATA = Path(__file__).parent / "data"
@@ -432,19 +433,21 @@ _WORKER_TITLES = [
 
 @pytest.mark.slow
 def test_classify_in_worker_processes_keeps_every_line_in_order(tmp_path: Path) -> None:
-    """A file of over 2 MB goes to worker processes in chunks: the real command, through its
+    """A file of over 4 MB goes to worker processes in chunks: the real command, through its
     entry point, gives one line per input line in input order, error lines included, and
     exactly what one process gives."""
     lines = [
         json.dumps({"id": n, "title": _WORKER_TITLES[n % len(_WORKER_TITLES)]}).encode()
         for n in range(2_400)
     ]
-    bad = [line for line, *_ in CLASSIFY_LINES] + [b"", b"{not json", b"[1]"]
+    too_long = b'{"id": "t", "title": "' + b"a" * 2_000_001 + b'"}'
+    # two more over-long lines take the file past PARALLEL_BYTES, at no tagging cost
+    bad = [line for line, *_ in CLASSIFY_LINES] + [b"", b"{not json", b"[1]", too_long, too_long]
     for k, line in enumerate(bad):  # spread over the chunks, the first line included
         lines.insert(k * 137, line)
     source = tmp_path / "in.jsonl"
     source.write_bytes(b"\n".join(lines) + b"\n")
-    assert source.stat().st_size > 2 << 20  # the over-long line takes it past the threshold
+    assert source.stat().st_size > PARALLEL_BYTES
     outputs = {}
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     for workers in ("0", "1", "2"):  # 0: one per core for a file this big
@@ -461,9 +464,9 @@ def test_classify_in_worker_processes_keeps_every_line_in_order(tmp_path: Path) 
     good = [o["id"] for o in out if "error" not in o and isinstance(o["id"], int)]
     assert good == list(range(2_400))
     errors = [(n, o) for n, o in enumerate(out, start=1) if "error" in o]
-    assert len(errors) == sum(error is not None for *_, error, _ in CLASSIFY_LINES) + 3
+    assert len(errors) == sum(error is not None for *_, error, _ in CLASSIFY_LINES) + 5
     assert all(o["line"] == n for n, o in errors)
-    assert out[137 * (len(bad) - 3)]["error"] == "empty line"
+    assert out[137 * len(CLASSIFY_LINES)]["error"] == "empty line"
 
 
 def test_role_hedge_and_attribution_type_are_stored_and_survive_retag(

@@ -35,7 +35,7 @@ __all__ = ["classify"]
     "--workers",
     type=click.IntRange(0, 64),
     default=0,
-    show_default="one per core for a file of 2 MB or more, else 1",
+    show_default="one per core for a file of 4 MB or more, else 1",
     help="Worker processes; 1 tags in this process, line by line.",
 )
 @click.pass_obj
