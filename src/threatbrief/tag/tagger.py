@@ -179,13 +179,19 @@ class Tagger:
     @staticmethod
     def _in_sentence(f: Field, kind: str, start: int, end: int) -> bool:
         """Whether a cue word of `kind` (targeting, hedge) occurs in the sentence around a hit."""
+        positions = f.marks.get(kind)
+        if not positions:  # no such cue in the field: no sentence to find
+            return False
         left, right = f.sentence(start, end)
-        return any_between(f.marks.get(kind, ()), left, right)
+        return any_between(positions, left, right)
 
     def _negated(self, f: Field, start: int) -> bool:
         """A negation shortly before the hit, in its sentence ("previously attributed to")."""
+        positions = f.marks.get("negation")
+        if not positions:  # most fields negate nothing
+            return False
         left, _ = f.sentence(start, start)
-        return any_between(f.marks.get("negation", ()), max(left, start - 120), start)
+        return any_between(positions, max(left, start - 120), start)
 
     def _state_rule(self, f: Field, hit: Hit, alias_spans: Sequence[tuple[int, int]]) -> str:
         """The rule that makes this state cue attributive here, or "" if it is not: the
