@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -467,6 +469,53 @@ def test_classify_in_worker_processes_keeps_every_line_in_order(tmp_path: Path) 
     assert len(errors) == sum(error is not None for *_, error, _ in CLASSIFY_LINES) + 5
     assert all(o["line"] == n for n, o in errors)
     assert out[137 * len(CLASSIFY_LINES)]["error"] == "empty line"
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes of a pool started by `pid`: its grandchildren (the fork server's
+    children), read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat_line = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            parents[int(entry.name)] = int(stat_line.rsplit(")", 1)[1].split()[1])
+    children = {child for child, parent in parents.items() if parent == pid}
+    return [child for child, parent in parents.items() if parent in children]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_classify_goes_on_in_process_when_a_worker_is_killed(tmp_path: Path) -> None:
+    summary = " ".join(_WORKER_TITLES * 4)
+    lines = [
+        json.dumps({"id": n, "title": _WORKER_TITLES[n % 5], "summary": summary}).encode()
+        for n in range(5_000)
+    ]
+    lines[10] = b"{not json"
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    command = ["classify", "--workers", "2", "-i", str(source), "-o", str(sink)]
+    proc = subprocess.Popen([*THREATBRIEF, *command], stderr=subprocess.PIPE)
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        workers = _workers_of(proc.pid)
+        if workers:
+            killed = workers[0]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.01)
+    _, stderr = proc.communicate(timeout=120)
+    assert killed is not None and proc.returncode == 0, stderr[-2000:]
+    # the log line may be wrapped to the terminal's width
+    assert b"going on in this process" in b" ".join(stderr.split())
+    out = [json.loads(text) for text in sink.read_text(encoding="utf-8").splitlines()]
+    assert len(out) == len(lines)
+    assert out[10]["line"] == 11 and out[10]["error"].startswith("invalid JSON")
+    assert [o["id"] for o in out if "error" not in o] == [n for n in range(5_000) if n != 10]
+    assert all(o["actors"] == out[0]["actors"] for o in out if "error" not in o)
 
 
 def test_role_hedge_and_attribution_type_are_stored_and_survive_retag(

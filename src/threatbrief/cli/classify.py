@@ -35,8 +35,8 @@ __all__ = ["classify"]
     "--workers",
     type=click.IntRange(0, 64),
     default=0,
-    show_default="one per core for a file of 4 MB or more, else 1",
-    help="Worker processes; 1 tags in this process, line by line.",
+    help="Worker processes: 0 (the default) means one per core for a file of 4 MB or more and"
+    " 1 otherwise; 1 tags in this process, line by line.",
 )
 @click.pass_obj
 @handles_errors
