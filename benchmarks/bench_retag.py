@@ -16,11 +16,10 @@ import argparse
 import os
 import resource
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench_tag import make_docs
+from bench_tag import Peaks, make_docs
 
 from threatbrief import pipeline
 from threatbrief.store.db import open_db
@@ -54,47 +53,6 @@ def fill(db_path: Path, items: int) -> float:
     db.execute(trigger)
     db.close()
     return time.perf_counter() - t0
-
-
-class Peaks:
-    """The peak resident memory (MB) of each process below this one, sampled twice a second
-    (worker processes are the fork server's children, so rusage does not see them)."""
-
-    def __init__(self) -> None:
-        self.peak: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> Peaks:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        me = os.getpid()
-        while not self._stop.wait(0.5):
-            parents: dict[int, int] = {}
-            rss: dict[int, float] = {}
-            for entry in Path("/proc").iterdir():
-                if not entry.name.isdigit():
-                    continue
-                try:
-                    status = (entry / "status").read_text()
-                except OSError:
-                    continue  # gone meanwhile
-                fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-                pid = int(entry.name)
-                parents[pid] = int(fields.get("PPid", "0"))
-                rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
-            for pid, mb in rss.items():
-                p = parents.get(pid, 0)
-                while p and p != me:
-                    p = parents.get(p, 0)
-                if p == me:
-                    self.peak[pid] = max(self.peak.get(pid, 0.0), mb)
 
 
 def main() -> None:
