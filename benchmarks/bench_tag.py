@@ -3,7 +3,11 @@
 
 Prints documents per second, in one run, for the whole tagger (automaton and rules), for the
 two automaton passes alone (the floor the rules sit on) and, on a sample, for a naive loop of
-one compiled regex per alias (what the tagger replaces), with the ratios.
+one compiled regex per alias (what the tagger replaces), with the ratios; then the real
+`threatbrief classify` command end to end over the same documents as a JSON Lines file
+(process start, lexicon load and JSON I/O included) in one process and with its worker
+processes, its start-up alone, and `retag` of the documents stored in SQLite, with the peak
+memory of each.
 
     python benchmarks/bench_tag.py [--docs 20000]
 """
@@ -11,10 +15,15 @@ one compiled regex per alias (what the tagger replaces), with the ratios.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
+import resource
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -24,6 +33,7 @@ import yaml
 from threatbrief import pipeline
 from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
+from threatbrief.tag.classify import auto_workers
 from threatbrief.tag.lexicon import fold, load_lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,7 +123,90 @@ def main() -> None:
     print(f"automaton passes alone            {floor:10,.0f} docs/s")
     print(f"ratio to the naive regex loop     {fast / naive:10,.1f}x")
     print(f"share of the automaton alone      {fast / floor:10,.2f}x")
+    for workers, rate, seconds, peak in classify_command(docs):
+        how = "--workers 1" if workers == 1 else f"default, {workers} workers"
+        print(
+            f"threatbrief classify ({how}) {rate:10,.0f} docs/s end to end "
+            f"({seconds:.2f} s, peak {peak:,.0f} MB in its largest process); "
+            f"{rate / naive:,.0f}x the naive loop, {rate / floor:.2f}x the automaton alone"
+        )
+    _, _, start, peak = classify_command([], ("1",))[0]
+    print(f"threatbrief classify start-up (empty input) {start:.2f} s, peak {peak:,.0f} MB")
     retag(docs)
+
+
+class Peaks:
+    """The peak resident memory (MB) of each process below this one, sampled every `every`
+    seconds from /proc (worker processes are the fork server's children, so rusage does not
+    see them, and a child's own rusage counts the memory of this process it was forked from)."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.every = every
+        self.peak: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Peaks:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self.every):
+            parents: dict[int, int] = {}
+            rss: dict[int, float] = {}
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                try:
+                    status = (entry / "status").read_text()
+                except OSError:
+                    continue  # gone meanwhile
+                fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+                pid = int(entry.name)
+                parents[pid] = int(fields.get("PPid", "0"))
+                rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+            for pid, mb in rss.items():
+                p = parents.get(pid, 0)
+                while p and p != me:
+                    p = parents.get(p, 0)
+                if p == me:
+                    self.peak[pid] = max(self.peak.get(pid, 0.0), mb)
+
+
+# the installed command, as a user runs it
+_SCRIPT = Path(sys.executable).with_name("threatbrief")
+THREATBRIEF = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "threatbrief"]
+
+
+def classify_command(
+    docs: list[tuple[str, str]], workers: tuple[str, ...] = ("1", "0")
+) -> list[tuple[int, float, float, float]]:
+    """`threatbrief classify -i FILE -o FILE` in a fresh process: (workers, docs/s, seconds,
+    peak MB of its largest process, workers included)."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        source, sink = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        with source.open("w", encoding="utf-8") as f:
+            for n, (title, summary) in enumerate(docs):
+                f.write(json.dumps({"id": n, "title": title, "summary": summary}) + "\n")
+        for choice in workers:
+            t0 = time.perf_counter()
+            with Peaks(every=0.05) as peaks:
+                command = ["classify", "--workers", choice, "-i", str(source), "-o", str(sink)]
+                subprocess.run([*THREATBRIEF, *command], check=True)
+            seconds = time.perf_counter() - t0
+            peak = max(peaks.peak.values(), default=0.0)
+            lines = sum(1 for _ in sink.open("rb")) if sink.exists() else 0
+            assert lines == len(docs), f"{lines} output lines for {len(docs)} documents"
+            with source.open("rb") as f:
+                used = int(choice) or auto_workers(f)
+            out.append((used, len(docs) / seconds, seconds, peak))
+    return out
 
 
 def retag(docs: list[tuple[str, str]]) -> None:
@@ -137,7 +230,11 @@ def retag(docs: list[tuple[str, str]]) -> None:
             t0 = time.perf_counter()
             count = pipeline.run_retag(db, tagger, workers=workers)
             rate = count / (time.perf_counter() - t0)
-            print(f"retag of {count:,} stored items, {workers} process(es) {rate:10,.0f} items/s")
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"retag of {count:,} stored items, {workers} process(es) {rate:10,.0f} items/s"
+                f" (peak {peak:,.0f} MB in this process)"
+            )
         db.close()
 
 

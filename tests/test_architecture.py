@@ -15,11 +15,22 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 PACKAGE = Path(__file__).parent.parent / "src" / "threatbrief"
 
-GROUND = {"errors", "models", "vocab", "_net", "textsafe", "__init__", "textwidth", "_files"}
+GROUND = {
+    "errors",
+    "models",
+    "vocab",
+    "_net",
+    "textsafe",
+    "__init__",
+    "textwidth",
+    "_files",
+    "_workers",
+}
 STAGES = {"ingest", "tag", "brief", "digest", "share", "render"}
 FACES = {"cli", "schedule", "web"}
 # The story model of brief/ is shared: digests and exports group items exactly as briefs do,
@@ -245,3 +256,27 @@ def test_the_command_line_starts_without_the_sharing_libraries() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_classify_starts_without_the_store_renderer_or_fetcher() -> None:
+    """The command line imports a command's module only when it runs, so `classify` (often
+    a pipe of a few lines) starts without sqlite-utils, jinja2, httpx or feedparser."""
+    probe = (
+        "import sys; from threatbrief.cli import cli; "
+        "cli(['classify', '-i', '/dev/null'], standalone_mode=False); "
+        "print(sorted(m for m in ('sqlite_utils', 'jinja2', 'httpx', 'feedparser', "
+        "'threatbrief.pipeline') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_command_of_the_lazy_group_loads() -> None:
+    from threatbrief.cli import COMMANDS, cli
+
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == sorted(COMMANDS)
+    for name in COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name

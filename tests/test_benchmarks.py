@@ -27,6 +27,7 @@ pytestmark = pytest.mark.slow
         ("bench_digest.py", ["--subscribers", "20", "--items", "200"], "messages/s"),
         ("bench_share.py", ["--items", "200", "--objects", "400"], "import again with --validate"),
         ("bench_tag.py", ["--docs", "300", "--naive-sample", "20"], "retag of 300 stored items"),
+        ("bench_retag.py", ["--items", "300", "--workers", "1", "2"], "retag of 300 items, 2"),
         ("bench_stories.py", ["--items", "500"], "pairwise precision"),
         (
             "bench_web.py",

@@ -11,7 +11,7 @@ import yaml
 
 from threatbrief.models import Tagging
 from threatbrief.tag import Tagger
-from threatbrief.tag.lexicon import PACKAGED, fold, load_lexicon
+from threatbrief.tag.lexicon import _FAST_LOADER, PACKAGED, fold, load_lexicon
 from threatbrief.tag.normalise import normalise
 from threatbrief.textsafe import INVISIBLE
 
@@ -338,3 +338,10 @@ def test_lexicon_has_at_least_150_groups_with_unique_names() -> None:
 def test_lexicon_files_round_trip_and_carry_a_version(path: Path) -> None:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert doc["version"] and yaml.safe_load(yaml.safe_dump(doc, allow_unicode=True)) == doc
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGED.glob("*.yaml")), ids=lambda p: p.stem)
+def test_lexicon_files_read_the_same_with_the_fast_loader(path: Path) -> None:
+    # load_lexicon reads the packaged files with libyaml's loader, for start-up time
+    text = path.read_text(encoding="utf-8")
+    assert yaml.load(text, Loader=_FAST_LOADER) == yaml.safe_load(text)

@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +28,13 @@ from threatbrief.models import TagOrigin, effective_labels
 from threatbrief.store import tags as tag_table
 from threatbrief.store.db import open_db
 from threatbrief.tag import Tagger
+from threatbrief.tag.classify import PARALLEL_BYTES
 from threatbrief.tag.lexicon import load_lexicon
 
 DATA = Path(__file__).parent / "data"
+# the installed command, as a user runs it
+_SCRIPT = Path(sys.executable).with_name("threatbrief")
+THREATBRIEF = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "threatbrief"]
 
 
 def _ingest(httpserver: HTTPServer, db: sqlite_utils.Database, now: datetime) -> dict[str, str]:
@@ -414,6 +423,100 @@ def test_classify_gives_one_strict_json_line_for_every_input_line(
             assert source[e["start"] : e["end"]] == e["text"]
     else:
         assert got["id"] == item_id and got["line"] == 2 and error in got["error"]
+
+
+_WORKER_TITLES = [
+    "Hackers linked to North Korea hit an exchange",
+    "Russian GRU hackers target Estonian ministries",
+    "北朝鮮のハッカー集団が暗号資産交換業者を標的に",
+    "A Russian bank was hit by pro-Ukraine hacktivists",
+    "Administrators should update to the fixed version",
+]
+
+
+@pytest.mark.slow
+def test_classify_in_worker_processes_keeps_every_line_in_order(tmp_path: Path) -> None:
+    """A file of over 4 MB goes to worker processes in chunks: the real command, through its
+    entry point, gives one line per input line in input order, error lines included, and
+    exactly what one process gives."""
+    lines = [
+        json.dumps({"id": n, "title": _WORKER_TITLES[n % len(_WORKER_TITLES)]}).encode()
+        for n in range(2_400)
+    ]
+    too_long = b'{"id": "t", "title": "' + b"a" * 2_000_001 + b'"}'
+    # two more over-long lines take the file past PARALLEL_BYTES, at no tagging cost
+    bad = [line for line, *_ in CLASSIFY_LINES] + [b"", b"{not json", b"[1]", too_long, too_long]
+    for k, line in enumerate(bad):  # spread over the chunks, the first line included
+        lines.insert(k * 137, line)
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    assert source.stat().st_size > PARALLEL_BYTES
+    outputs = {}
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    for workers in ("0", "1", "2"):  # 0: one per core for a file this big
+        sink = tmp_path / f"out-{workers}.jsonl"
+        command = ["-v", "classify", "--workers", workers, "-i", str(source), "-o", str(sink)]
+        done = subprocess.run([*THREATBRIEF, *command], capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        pooled = workers == "2" or (workers == "0" and cores > 1)
+        assert (b"worker processes" in done.stderr) == pooled
+        outputs[workers] = sink.read_bytes()
+    assert outputs["0"] == outputs["1"] == outputs["2"]
+    out = [_strict(text) for text in outputs["2"].decode("utf-8").splitlines()]
+    assert len(out) == len(lines)
+    good = [o["id"] for o in out if "error" not in o and isinstance(o["id"], int)]
+    assert good == list(range(2_400))
+    errors = [(n, o) for n, o in enumerate(out, start=1) if "error" in o]
+    assert len(errors) == sum(error is not None for *_, error, _ in CLASSIFY_LINES) + 5
+    assert all(o["line"] == n for n, o in errors)
+    assert out[137 * len(CLASSIFY_LINES)]["error"] == "empty line"
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The worker processes of a pool started by `pid`: its grandchildren (the fork server's
+    children), read from /proc."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat_line = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            parents[int(entry.name)] = int(stat_line.rsplit(")", 1)[1].split()[1])
+    children = {child for child, parent in parents.items() if parent == pid}
+    return [child for child, parent in parents.items() if parent in children]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_classify_goes_on_in_process_when_a_worker_is_killed(tmp_path: Path) -> None:
+    summary = " ".join(_WORKER_TITLES * 4)
+    lines = [
+        json.dumps({"id": n, "title": _WORKER_TITLES[n % 5], "summary": summary}).encode()
+        for n in range(5_000)
+    ]
+    lines[10] = b"{not json"
+    source, sink = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_bytes(b"\n".join(lines) + b"\n")
+    command = ["classify", "--workers", "2", "-i", str(source), "-o", str(sink)]
+    proc = subprocess.Popen([*THREATBRIEF, *command], stderr=subprocess.PIPE)
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        workers = _workers_of(proc.pid)
+        if workers:
+            killed = workers[0]
+            os.kill(killed, signal.SIGKILL)
+        time.sleep(0.01)
+    _, stderr = proc.communicate(timeout=120)
+    assert killed is not None and proc.returncode == 0, stderr[-2000:]
+    # the log line may be wrapped to the terminal's width
+    assert b"going on in this process" in b" ".join(stderr.split())
+    out = [json.loads(text) for text in sink.read_text(encoding="utf-8").splitlines()]
+    assert len(out) == len(lines)
+    assert out[10]["line"] == 11 and out[10]["error"].startswith("invalid JSON")
+    assert [o["id"] for o in out if "error" not in o] == [n for n in range(5_000) if n != 10]
+    assert all(o["actors"] == out[0]["actors"] for o in out if "error" not in o)
 
 
 def test_role_hedge_and_attribution_type_are_stored_and_survive_retag(

@@ -16,24 +16,45 @@ import click
 from rich.logging import RichHandler
 
 from .. import __version__
-from . import (
-    briefs,
-    ingest,
-    quarantine,
-    run,
-    serve,
-    share,
-    stories,
-    subscribers,
-    tagging,
-    users,
-)
 from ._common import State, stderr
+from ._lazy import LazyGroup
 
 __all__ = ["cli"]
 
+# each command's module is imported only when the command runs (`classify` starts in a
+# fraction of the time it takes to import the store, the renderer and the fetcher)
+COMMANDS = {
+    "check-config": "ingest:check_config",
+    "fetch": "ingest:fetch",
+    "feeds": "ingest:feeds",
+    "reparse": "ingest:reparse",
+    "demo": "run:demo",
+    "classify": "classify:classify",
+    "explain": "tagging:explain",
+    "retag": "tagging:retag",
+    "tag": "tagging:tag",
+    "lexicon": "tagging:lexicon",
+    "brief": "briefs:brief",
+    "subscribers": "subscribers:subscribers_group",
+    "digest": "subscribers:digest",
+    "run": "run:run",
+    "export": "share:export",
+    "import": "share:import_bundle",
+    "publish": "share:publish",
+    "poll": "share:poll",
+    "assessments": "share:assessments",
+    "quarantine": "quarantine:quarantine_group",
+    "stories": "stories:stories_group",
+    "users": "users:users_group",
+    "serve": "serve:serve",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(__version__, prog_name="threatbrief")
 @click.option(
     "-c",
@@ -85,31 +106,3 @@ def cli(
         handlers=[RichHandler(console=stderr, show_path=False)],
     )
     ctx.obj = State(config_path, db_path, lexicon_dir)
-
-
-for _command in (
-    ingest.check_config,
-    ingest.fetch,
-    ingest.feeds,
-    ingest.reparse,
-    run.demo,
-    tagging.classify,
-    tagging.explain,
-    tagging.retag,
-    tagging.tag,
-    tagging.lexicon,
-    briefs.brief,
-    subscribers.subscribers_group,
-    subscribers.digest,
-    run.run,
-    share.export,
-    share.import_bundle,
-    share.publish,
-    share.poll,
-    share.assessments,
-    quarantine.quarantine_group,
-    stories.stories_group,
-    users.users_group,
-    serve.serve,
-):
-    cli.add_command(_command)

@@ -15,20 +15,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import sqlite_utils
 from rich.console import Console
-from rich.table import Table
 
-from ..config import Config, load_config
 from ..errors import ConfigError, ThreatbriefError, UsageError
 from ..models import TLP, Period
-from ..pipeline import FeedOutcome
-from ..pipeline.brief_archive import read_period
-from ..store.db import open_db
 from ..tag import Tagger
+
+if TYPE_CHECKING:
+    import sqlite_utils
+    from rich.table import Table
+
+    from ..config import Config
+    from ..pipeline import FeedOutcome
 
 __all__ = [
     "State",
@@ -60,11 +61,17 @@ class State:
     def tagger(self) -> Tagger:
         return Tagger.default([self.lexicon_dir])
 
+    # the configuration, the store and the tables are imported by the commands that use
+    # them, so that `classify` starts without them
     def config(self) -> Config:
+        from ..config import load_config
+
         return load_config(self.config_path)
 
     @contextmanager
     def db(self) -> Iterator[sqlite_utils.Database]:
+        from ..store.db import open_db
+
         db = open_db(self.db_path)
         try:
             yield db
@@ -109,6 +116,8 @@ def parse_period(since: str | None, until: str | None, period: str | None, now: 
     Raises:
         UsageError: unreadable dates, a year outside 1990-2100, an empty or reversed range.
     """
+    from ..pipeline.brief_archive import read_period  # the pipeline only for commands that use it
+
     return read_period(since, until, period, now, flag="--")
 
 
@@ -131,6 +140,8 @@ def split(text: str) -> list[str]:
 
 def outcome_table(outcomes: list[FeedOutcome]) -> Table:
     """The fetch summary that `fetch`, `reparse` and `demo` print."""
+    from rich.table import Table
+
     table = Table(title="Fetch summary", title_justify="left")
     for col, just in (
         ("feed", "left"),

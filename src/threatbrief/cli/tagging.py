@@ -1,59 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The tagging commands: classify, explain, retag, and the `tag` and `lexicon` groups."""
+"""The tagging commands: explain, retag, and the `tag` and `lexicon` groups (`classify` has
+its own module, which imports only the tagger)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.text import Text
 
 from .. import pipeline
 from ..models import StoredTag, TagOrigin, utc_now
-from ..tag.classify import classify_stream
 from ..tag.lexicon_import import import_actors
 from ..textsafe import printable
 from ..vocab import TAG_KINDS
 from ._common import State, analyst_option, handles_errors, stdout
 from .stories import echo_story
 
-__all__ = ["classify", "explain", "lexicon", "retag", "tag"]
-
-
-@click.command()
-@click.option(
-    "-i",
-    "--input",
-    "source",
-    type=click.File("rb"),
-    default="-",
-    help="JSON Lines input, UTF-8 (default stdin).",
-)
-@click.option(
-    "-o",
-    "--output",
-    "sink",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="JSON Lines output (default stdout).",
-)
-@click.pass_obj
-@handles_errors
-def classify(state: State, source: Any, sink: Any) -> None:
-    """Tag any text: JSON Lines in, one JSON line out per input line, in order.
-
-    Input lines: {"id": ..., "title": ..., "summary": ..., "lang": ...}. A line that cannot be
-    read gives {"id": null, "line": N, "error": ...} and the rest go on.
-
-    \b
-    Example:
-        echo '{"id": "1", "title": "Lazarus hits a crypto exchange"}' | threatbrief classify
-    """
-    errors = classify_stream(source, sink, state.tagger())
-    if errors:
-        click.echo(f"{errors} line(s) could not be classified (see their error objects)", err=True)
+__all__ = ["explain", "lexicon", "retag", "tag"]
 
 
 @click.command()

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from .._net import redact_url
+from .._workers import orphan_proof_pool
 from ..config import Config
 from ..errors import FetchError, ParseError, ThreatbriefError, UsageError
 from ..ingest.fetch import AddressPolicy, ClientSet, FetchGate, fetch_feed
@@ -34,7 +35,6 @@ from ..store import items as item_table
 from ..store import tags as tag_table
 from ..store.db import transaction
 from ..tag import Tagger
-from ._workers import orphan_proof_pool
 from .tagging import evidence_for
 
 __all__ = [

@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlite_utils
 
+from .._workers import orphan_proof_pool
 from ..brief.stories import Story
 from ..config import Config
 from ..errors import UsageError
@@ -30,7 +31,6 @@ from ..store.db import transaction
 from ..tag import Tagger
 from ..tag.lexicon import Lexicon, fold
 from ..vocab import SECTORS
-from ._workers import orphan_proof_pool
 from .stories import get_story, story_decisions
 
 __all__ = [

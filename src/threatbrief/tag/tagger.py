@@ -44,7 +44,11 @@ _FAMILY = {
     "sandstorm": "iran",
     "chollima": "north-korea",
 }
-_FAMILY_RE = re.compile(r"\b([A-Z][a-z]{2,14}) (Typhoon|Blizzard|Sleet|Sandstorm|Chollima)\b")
+# `\b[A-Z]` written as `[A-Z](?<!\w[A-Z])`: a pattern that opens with a character class lets
+# the regex engine skip to the next capital instead of trying `\b` at every position
+_FAMILY_RE = re.compile(
+    r"([A-Z](?<!\w[A-Z])[a-z]{2,14}) (Typhoon|Blizzard|Sleet|Sandstorm|Chollima)\b"
+)
 # capitalised words before a family name that make it weather, not a group ("Super Typhoon")
 _WEATHER = frozenset(
     "Super Tropical Severe Heavy Strong Powerful Deadly Major Massive Snow Winter Freezing Light "
@@ -175,13 +179,19 @@ class Tagger:
     @staticmethod
     def _in_sentence(f: Field, kind: str, start: int, end: int) -> bool:
         """Whether a cue word of `kind` (targeting, hedge) occurs in the sentence around a hit."""
+        positions = f.marks.get(kind)
+        if not positions:  # no such cue in the field: no sentence to find
+            return False
         left, right = f.sentence(start, end)
-        return any_between(f.marks.get(kind, ()), left, right)
+        return any_between(positions, left, right)
 
     def _negated(self, f: Field, start: int) -> bool:
         """A negation shortly before the hit, in its sentence ("previously attributed to")."""
+        positions = f.marks.get("negation")
+        if not positions:  # most fields negate nothing
+            return False
         left, _ = f.sentence(start, start)
-        return any_between(f.marks.get("negation", ()), max(left, start - 120), start)
+        return any_between(positions, max(left, start - 120), start)
 
     def _state_rule(self, f: Field, hit: Hit, alias_spans: Sequence[tuple[int, int]]) -> str:
         """The rule that makes this state cue attributive here, or "" if it is not: the
@@ -373,8 +383,13 @@ class Tagger:
                 if actor.state:
                     rule = "alias" + ("-hedged" if hedge else "")
                     add("actor_set", actor.state, f, hit.start, hit.end, rule, conf, *how)
+            context: bool | None = None  # whether the field talks about threat actors
             for m in _FAMILY_RE.finditer(f.text):
-                if m.group(1) in _WEATHER or not _CONTEXT.search(f.text):
+                if m.group(1) in _WEATHER:
+                    continue
+                if context is None:
+                    context = bool(_CONTEXT.search(f.text))
+                if not context:
                     continue
                 if any(s <= m.start() < e for s, e in alias_spans):
                     continue

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Worker processes that die with the process that started them.
 
-The parse and tag pools run under the forkserver start method, so a worker's parent is the
+The parse, tag and classify pools run under the forkserver start method, so a worker's parent is the
 fork server, not the command that wanted the work; when that command is killed (SIGKILL, an
 OOM kill), nothing tells the workers, and they, the fork server and the resource tracker
 would live on. Each worker therefore watches the pid of the process that made the pool and
