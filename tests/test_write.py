@@ -126,3 +126,52 @@ def test_a_brief_of_one_item_reads_in_the_singular() -> None:
         "It draws on 1 item from 1 feed in English (1), which reports 1 event."
         in (ctx.introduction[0])
     )
+
+
+VICTIMS = ["Hoshino Ministry", "Kawabe Bank", "Tomita Power", "Sakura Clinic", "Nami Times",
+           "Kurogane Arms", "Umibe Port", "Sora Telecom", "Midori Water"]  # fmt: skip
+
+
+def _attack(n: int, target: str, kind: str, sector: str = "government") -> object:
+    from datetime import UTC, datetime
+
+    from threatbrief.models import TLP, BriefItem
+
+    return BriefItem(
+        id=f"{target}{n}", feed_id=f"feed-{kind}-{n}", publisher="P", kind=kind, lang="en",
+        url=f"https://src{n}.example/{target}", title=f"{VICTIMS[n]} reports an APT28 breach",
+        summary=f"APT28 breached {VICTIMS[n]}, a {sector} organisation.",
+        published_at=datetime(2026, 11, 2 + 3 * n, tzinfo=UTC), tlp=TLP.CLEAR,
+        actor_sets=("russia",), actors=("APT28",), sectors=(sector,), targets=(target,),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("ee_kind", "shared"), [("unknown", False), ("cert", True)])
+def test_common_to_both_needs_a_trusted_event_for_each_partner(ee_kind: str, shared: bool) -> None:
+    from datetime import UTC, datetime
+
+    from threatbrief.brief.write import build_brief
+    from threatbrief.models import Period
+
+    items = [_attack(1, "EE", ee_kind), _attack(2, "JP", "cert")]
+    ctx = build_brief(items, [], Period.month(2026, 11), ["EE", "JP"], "desk",
+                      datetime(2026, 12, 1, tzinfo=UTC), [], [], {}, [])  # fmt: skip
+    said = " ".join(j.text for j in ctx.key_judgements)
+    assert ("targeted in both" in said) is shared
+    common = next(r for r in ctx.partner_relevance if r["code"] == "common")
+    assert (common["sectors"] == ["government"]) is shared
+
+
+def test_a_partner_section_lists_every_event_against_the_partner() -> None:
+    from datetime import UTC, datetime
+
+    from threatbrief.brief.write import build_brief
+    from threatbrief.models import Period
+
+    items = [_attack(n, "JP", "cert", sector) for n, sector in
+             enumerate(["government", "finance", "energy", "health", "media", "defence",
+                        "transport", "telecom"])]  # fmt: skip
+    ctx = build_brief(items, [], Period.month(2026, 11), ["EE", "JP"], "desk",
+                      datetime(2026, 12, 1, tzinfo=UTC), [], [], {}, [])  # fmt: skip
+    japan = next(r for r in ctx.partner_relevance if r["code"] == "JP")
+    assert len(japan["stories"]) == 8

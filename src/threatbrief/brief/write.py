@@ -18,7 +18,7 @@ from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
 from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES, counted
 from .context import ActorSection, BriefContext, Footnote, Judgement
 from .history import is_historical
-from .stories import Story, cluster, first_sentence, make_story
+from .stories import AUTHORITY, Story, cluster, first_sentence, make_story
 
 __all__ = ["build_brief"]
 
@@ -360,7 +360,7 @@ def _partner_relevance(
 ) -> list[dict[str, Any]]:
     rows = []
     for p in partners:
-        own = [s for s in stories if p in s.targets][:6]
+        own = [s for s in stories if p in s.targets]  # every one: a partner's own events
         for s in own:
             if not s.notes:
                 s.notes = [notes.cite(s.items[0])]
@@ -374,10 +374,11 @@ def _partner_relevance(
             }
         )
     if len(partners) >= 2:
+        trusted = [s for s in stories if _trusted(s)]
         sector_sets = [
-            set(x for s in stories if p in s.targets for x in s.sectors) for p in partners
+            set(x for s in trusted if p in s.targets for x in s.sectors) for p in partners
         ]
-        actor_sets = [set(a for s in stories if p in s.targets for a in s.actors) for p in partners]
+        actor_sets = [set(a for s in trusted if p in s.targets for a in s.actors) for p in partners]
         common_sectors = sorted(set.intersection(*sector_sets))
         common_actors = sorted(set.intersection(*actor_sets))
         rows.append(
@@ -391,6 +392,13 @@ def _partner_relevance(
             }
         )
     return rows
+
+
+def _trusted(story: Story) -> bool:
+    """Does a source above the lowest trust (a feed of known kind) report the story?"""
+    return any(
+        AUTHORITY.get(i.kind, AUTHORITY["unknown"]) > AUTHORITY["unknown"] for i in story.items
+    )
 
 
 def _judgements(
@@ -424,8 +432,10 @@ def _judgements(
                 [s.id for s in stories if key in s.actor_sets],
             )
         )
+    # "in both" rests on at least one event per partner from a source above the lowest trust
     partner_sectors = [
-        set(x for s in stories if p in s.targets for x in s.sectors) for p in partners
+        set(x for s in stories if p in s.targets and _trusted(s) for x in s.sectors)
+        for p in partners
     ]
     if len(partners) >= 2 and partner_sectors and set.intersection(*partner_sectors):
         common = sorted(set.intersection(*partner_sectors))
@@ -437,7 +447,9 @@ def _judgements(
                 [
                     s.id
                     for s in stories
-                    if set(s.sectors) & set(common) and set(s.targets) & set(partners)
+                    if _trusted(s)
+                    and set(s.sectors) & set(common)
+                    and set(s.targets) & set(partners)
                 ],
             )
         )
