@@ -29,6 +29,7 @@ from threatbrief.store import items as item_table
 DATA = Path(__file__).parent / "data"
 NOW = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 OCTOBER = Period(datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC))
+AUGUST_END = datetime(2026, 8, 31, 6, 0, tzinfo=UTC)
 
 
 def _config(httpserver: HTTPServer) -> Config:
@@ -68,9 +69,34 @@ def _config(httpserver: HTTPServer) -> Config:
 def loaded(
     httpserver: HTTPServer, db: sqlite_utils.Database
 ) -> tuple[Config, sqlite_utils.Database]:
+    """A store that has fetched both feeds since before the previous period (a baseline):
+    the first fetch, in August, found them empty."""
+    empty = b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title></channel></rss>'
+    for name in ("cert-a", "news-b"):
+        httpserver.expect_oneshot_request(f"/{name}.xml").respond_with_data(
+            empty, content_type="application/rss+xml"
+        )
     config = _config(httpserver)
+    pipeline.run_fetch(config, db, clock=lambda: AUGUST_END)
     pipeline.run_fetch(config, db, clock=lambda: NOW)
     return config, db
+
+
+def test_a_store_without_an_earlier_period_claims_no_trend(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    config = _config(httpserver)
+    pipeline.run_fetch(config, db, clock=lambda: NOW)  # first fetched after the period
+    out = tmp_path / "brief.md"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], out, "md", clock=lambda: NOW)
+    text = out.read_text(encoding="utf-8")
+    assert "There is no baseline: the store holds no earlier period" in text
+    assert "previous period (" not in text and "%" not in text and "largest rise" not in text
+    # nor that the feeds were healthy during a period in which nothing fetched them
+    assert "without failure" not in text and "first fetched these feeds after the period" in text
+    doc = tmp_path / "brief.json"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], doc, "json", clock=lambda: NOW)
+    assert json.loads(doc.read_text(encoding="utf-8"))["baseline"] is False
 
 
 @pytest.mark.parametrize("fmt", ["html", "md", "txt", "json"], ids=str)

@@ -102,6 +102,17 @@ class BriefContext:
     )
     empty: bool = field(default=False, metadata={"help": "True when the period had no items"})
     item_count: int = field(default=0, metadata={"help": "Items in the period"})
+    fetched_during: bool = field(
+        default=True,
+        metadata={"help": "True when the store fetched its feeds during the period itself"},
+    )
+    baseline: bool = field(
+        default=True,
+        metadata={
+            "help": "True when the store fetched its feeds through the previous period, so "
+            "that counts can be compared with it"
+        },
+    )
     story_count: int = field(default=0, metadata={"help": "Stories after clustering"})
     quarantined: int = field(
         default=0, metadata={"help": "Items held back for active content (annex)"}

@@ -23,6 +23,7 @@ from .stories import AUTHORITY, Story, cluster, first_sentence, make_story
 __all__ = ["build_brief"]
 
 
+NO_BASELINE = "no baseline: the store holds no earlier period"
 SMALL_COUNT = 5  # below this, a percentage says more than the counts can
 
 
@@ -139,6 +140,8 @@ def build_brief(
     aliases: Mapping[str, str] | None = None,
     links: Sequence[StoryLink] = (),
     places: Sequence[str] = (),
+    baseline: bool = True,
+    fetched_during: bool = True,
 ) -> BriefContext:
     """The whole brief model for one period and pair of partners.
 
@@ -146,7 +149,9 @@ def build_brief(
     groups (a story may also mention a criminal group); `aliases` maps every alias to its
     group's name, so that stories match reports that spell a group differently; `links` are
     analysts' decisions that two items are one story or two; `places` the names of countries
-    and cities, which tell no victim from another.
+    and cities, which tell no victim from another. Without a `baseline` (the store did not
+    fetch its feeds through the previous period) no count is compared with that period;
+    without `fetched_during` the annex says its feeds' health in the period is not known.
     """
     clustering = _Clustering(aliases, links, places)
     actor_states = actor_states or {}
@@ -171,11 +176,15 @@ def build_brief(
     notes = _Notes()
     # events, not items: a joint advisory through three feeds counts once
     counts = Counter(a for s in stories for a in s.actor_sets)
-    before = Counter(
-        a
-        for s in _stories([i for i in previous if not i.quarantined], partners, clustering)
-        if not s.historical
-        for a in s.actor_sets
+    before: Counter[str] = (
+        Counter(
+            a
+            for s in _stories([i for i in previous if not i.quarantined], partners, clustering)
+            if not s.historical
+            for a in s.actor_sets
+        )
+        if baseline
+        else Counter()
     )
 
     def relevance(key: str) -> tuple[float, int, str]:
@@ -189,7 +198,17 @@ def build_brief(
     for number, key in enumerate(sorted(counts, key=relevance), start=1):
         own = [s for s in stories if key in s.actor_sets]
         sections.append(
-            _section(number, key, own, counts[key], before[key], partners, notes, actor_states)
+            _section(
+                number,
+                key,
+                own,
+                counts[key],
+                before[key],
+                partners,
+                notes,
+                actor_states,
+                baseline=baseline,
+            )
         )
     per_set = {
         sec.key: Counter(x for st in stories if sec.key in st.actor_sets for x in st.sectors)
@@ -231,6 +250,14 @@ def build_brief(
             if background
             else "."
         ),
+        *(
+            []
+            if baseline
+            else [
+                "There is no baseline: the store holds no earlier period, so no count here is "
+                "compared with the one before."
+            ]
+        ),
         "Attribution follows what the sources themselves say, with their confidence: a named "
         "group, or a state named as the actor. We attribute nothing ourselves, and a country "
         "that is only mentioned, as victim or setting, is never read as the actor.",
@@ -269,6 +296,8 @@ def build_brief(
         partner_assessments=partner_rows,
         empty=not items,
         item_count=len(items),
+        baseline=baseline,
+        fetched_during=fetched_during,
         story_count=len(every),
         quarantined=len(held),
         stories=every + quarantined,
@@ -311,6 +340,8 @@ def _section(
     partners: Sequence[str],
     notes: _Notes,
     actor_states: dict[str, str],
+    *,
+    baseline: bool = True,
 ) -> ActorSection:
     name = SET_NAMES.get(key, key)
     own_groups = Counter(a for s in stories for a in s.actors if actor_states.get(a, key) == key)
@@ -320,11 +351,12 @@ def _section(
     top = stories[:5]
     for story in top:
         story.notes = [notes.cite(story.items[0])]
-    trend = _trend(count, previous)
+    trend = _trend(count, previous) if baseline else NO_BASELINE
     reports = sum(len(s.items) for s in stories)
+    compared = f", {trend}" if baseline else ""  # the introduction says there is none, once
     text = [
         f"Sources reported {count} event{'s' if count != 1 else ''} attributed to {name}-linked "
-        f"actors this period ({reports} report{'s' if reports != 1 else ''}), {trend}."
+        f"actors this period ({reports} report{'s' if reports != 1 else ''}){compared}."
     ]
     text.append(_groups_sentence(groups))
     text.append(_targets_sentence(_names(sectors, SECTOR_NAMES), _names(targets, COUNTRY_NAMES)))

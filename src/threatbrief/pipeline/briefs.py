@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -43,6 +43,9 @@ from ..store import sharing as sharing_table
 from ..store import stories as story_table
 from ..store.db import transaction
 from ..tag.lexicon import PACKAGED, actor_states
+
+# a store whose first fetch came a day into the previous period still covers it
+BASELINE_SLACK = timedelta(days=1)
 
 __all__ = [
     "BriefResult",
@@ -200,6 +203,9 @@ def run_brief(
         if h["feed_id"] in visible
     ]
     now = clock()
+    # a trend needs a baseline: the store fetched these feeds through the previous period
+    first = feed_table.first_success(db, list(visible))
+    baseline = first is not None and first <= period.previous().start + BASELINE_SLACK
     ctx = build_brief(
         items,
         previous,
@@ -214,6 +220,8 @@ def run_brief(
         aliases=actor_aliases(),
         links=analyst_links(db),
         places=place_names(),
+        baseline=baseline,
+        fetched_during=first is not None and first < period.end,
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body

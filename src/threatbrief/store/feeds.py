@@ -19,8 +19,10 @@ __all__ = [
     "FeedHealth",
     "feed_health",
     "feed_state",
+    "first_success",
     "mark_attempt",
     "period_failures",
+    "recent_fetches",
     "record_fetch",
     "save_body",
     "stored_bodies",
@@ -227,3 +229,15 @@ def recent_fetches(
     )
     keys = ("feed_id", "started_at", "duration", "status", "new", "updated", "outcome", "error")
     return [dict(zip(keys, r, strict=True)) for r in cursor.fetchall()]
+
+
+def first_success(db: sqlite_utils.Database, feed_ids: Sequence[str]) -> datetime | None:
+    """When the first fetch of any of these feeds that did not fail started; None if none."""
+    if not feed_ids:
+        return None
+    marks = ", ".join("?" for _ in feed_ids)
+    row = db.execute(
+        f"select min(started_at) from fetch_log where outcome != 'failed' and feed_id in ({marks})",
+        list(feed_ids),
+    ).fetchone()
+    return datetime.fromisoformat(row[0]) if row and row[0] else None
