@@ -175,3 +175,53 @@ def test_a_partner_section_lists_every_event_against_the_partner() -> None:
                       datetime(2026, 12, 1, tzinfo=UTC), [], [], {}, [])  # fmt: skip
     japan = next(r for r in ctx.partner_relevance if r["code"] == "JP")
     assert len(japan["stories"]) == 8
+
+
+def _story(lang: str, title: str, summary: str, publisher: str = "NCSC UK") -> object:
+    from datetime import UTC, datetime
+
+    from threatbrief.brief.stories import make_story
+    from threatbrief.models import TLP, BriefItem
+
+    item = BriefItem(
+        id="s1", feed_id="f", publisher=publisher, kind="cert", lang=lang,
+        url="https://src.example/1", title=title, summary=summary,
+        published_at=datetime(2025, 1, 8, tzinfo=UTC), tlp=TLP.CLEAR,
+        actor_sets=("china",), actors=("MirrorFace",), sectors=("government",), targets=("JP",),
+    )  # fmt: skip
+    return make_story([item], ["EE", "JP"])
+
+
+def test_a_key_story_is_the_sources_own_sentence_when_it_names_the_actor() -> None:
+    from threatbrief.brief.write import lede
+
+    story = _story("en", "Advisory on MirrorFace",
+                   "MirrorFace, a group linked to China, targeted Japanese ministries since "
+                   "2019. More follows.")  # fmt: skip
+    assert lede(story, "china") == (  # type: ignore[arg-type]
+        "MirrorFace, a group linked to China, targeted Japanese ministries since 2019 "
+        "(NCSC UK, 8 January 2025)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "summary", "publisher", "avoid"),
+    [
+        ("ja", "ミラーフェイスが日本の省庁を標的にした。", "National Police Agency", ""),
+        ("en", "Administrators should patch their appliances now.", "CISA", ""),
+        ("en", "MirrorFace targeted Japanese ministries since 2019.", "Microsoft",
+         "MirrorFace targeted Japanese ministries since 2019."),
+    ],
+    ids=["japanese-source", "sentence-without-the-actor", "already-the-pull-quote"],
+)  # fmt: skip
+def test_otherwise_a_key_story_is_built_from_its_facts(
+    lang: str, summary: str, publisher: str, avoid: str
+) -> None:
+    from threatbrief.brief.write import lede
+
+    story = _story(lang, "MirrorFaceによるサイバー攻撃について", summary, publisher)
+    the = "the " if publisher.startswith("National") else ""
+    assert lede(story, "china", avoid=avoid) == (  # type: ignore[arg-type]
+        f"On 8 January 2025 {the}{publisher} reported activity by MirrorFace against the "
+        "government sector in Japan: “MirrorFaceによるサイバー攻撃について”."
+    )

@@ -141,6 +141,7 @@ def _story_record(story: Story) -> dict[str, Any]:
         "id": story.id,
         "headline": story.title,
         "sentence": first_sentence(story.summary or story.title),
+        "lede": story.lede,  # the key story's one sentence in the brief ("" when not a key story)
         "items": [
             {
                 "id": i.id,

@@ -60,6 +60,7 @@ class Story:
     first_seen: datetime | None
     notes: list[int] = field(default_factory=list)
     merged_on: list[str] = field(default_factory=list)
+    lede: str = ""  # the one sentence a brief gives it as a key story (brief.write.lede)
     historical: bool = False  # its items date the activity long before they were published
     quarantined: bool = False  # its items carried active content and are held back
 
@@ -488,7 +489,13 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
         members,
         # an undated item sorts last; the sentinel is aware, as every stored date is, so an
         # undated entry beside a dated one can never stop a brief on a TypeError
-        key=lambda i: (-AUTHORITY.get(i.kind, AUTHORITY["unknown"]), i.published_at or _LAST),
+        # ties go to the brief's language, then to the id: the same lead in every run
+        key=lambda i: (
+            -AUTHORITY.get(i.kind, AUTHORITY["unknown"]),
+            i.published_at or _LAST,
+            i.lang != "en",
+            i.id,
+        ),
     )
     lead = members[0]
 

@@ -8,6 +8,7 @@ figures computed here, so each is true of the data it cites.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -366,6 +367,8 @@ def _section(
         text.append(f"Activity against {_join(_names(hits, COUNTRY_NAMES))} was reported.")
     best = max(stories, key=lambda s: (s.corroboration, s.score)) if stories else None
     quote = first_sentence(best.summary or best.title) if best else ""
+    for story in top:
+        story.lede = lede(story, key, avoid=quote)
     return ActorSection(
         number=number,
         key=key,
@@ -424,6 +427,62 @@ def _partner_relevance(
             }
         )
     return rows
+
+
+# how a source names a state actor set in English, to tell a sentence about the actor
+STATE_WORDS = {
+    "china": ("China", "Chinese", "Beijing", "PRC"),
+    "russia": ("Russia", "Russian", "Moscow", "Kremlin", "GRU", "FSB", "SVR"),
+    "north-korea": ("North Korea", "North Korean", "DPRK", "Pyongyang"),
+    "iran": ("Iran", "Iranian", "Tehran", "IRGC"),
+}
+
+
+# an institution's name takes "the" ("the National Police Agency"); a brand or acronym not
+INSTITUTION_WORDS = {
+    "National", "Ministry", "Federal", "Department", "Office", "Agency", "Centre", "Center",
+    "Information", "Estonian", "Japanese", "Canadian", "Czech", "Australian", "Dutch",
+    "German", "French", "Polish", "Korean", "European", "Cyber", "Cybersecurity", "Police",
+}  # fmt: skip
+
+
+def _the(publisher: str) -> str:
+    words = publisher.split()
+    return f"the {publisher}" if len(words) > 1 and words[0] in INSTITUTION_WORDS else publisher
+
+
+def _day(when: datetime | None) -> str:
+    return f"{when:%-d %B %Y}" if when else "an unknown date"
+
+
+def lede(story: Story, key: str, avoid: str = "") -> str:
+    """The key story in one sentence. An English source's own first sentence when it names
+    the actor (a group of the story, or the state); otherwise one built from the story's
+    facts: when, who reported, which group or state, against what, with the source's own
+    headline. `avoid` is a sentence already used (the section's pull-quote)."""
+    lead = story.items[0]
+    said = first_sentence(story.summary).strip() if story.summary else ""
+    words = [*story.actors, *STATE_WORDS.get(key, (SET_NAMES.get(key, key),))]
+    named = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said) for w in words)
+    if (
+        lead.lang == "en"
+        and named
+        and 40 <= len(said) <= 300
+        and said[-1] in ".!?"
+        and said != avoid.strip()
+    ):
+        return f"{said[:-1]} ({lead.publisher}, {_day(lead.published_at)}){said[-1]}"
+    who = _join(story.actors[:2]) if story.actors else f"{SET_NAMES.get(key, key)}-linked actors"
+    sectors = _names(story.sectors[:3], SECTOR_NAMES)
+    places = _names(story.targets[:3], COUNTRY_NAMES)  # never the actor's own (the tagger)
+    noun = "sectors" if len(sectors) > 1 else "sector"
+    against = f" against the {_join(sectors)} {noun}" if sectors else ""
+    if places:
+        against += f" in {_join(places)}" if sectors else f" against targets in {_join(places)}"
+    return (
+        f"On {_day(lead.published_at)} {_the(lead.publisher)} reported activity by {who}{against}: "
+        f"“{story.title.strip()}”."
+    )
 
 
 def _trusted(story: Story) -> bool:
