@@ -68,7 +68,7 @@ class ActorSection:
     story_ids: list[str] = field(default_factory=list)  # every story of the set, best first
     reports: int = 0  # the items behind those stories
     pull_quote_story_id: str = ""
-    pull_quote_credit: str = ""  # the publisher quoted
+    pull_quote_credit: str = ""  # the publisher quoted and the date: "CISA, 8 January 2025"
 
 
 @dataclass

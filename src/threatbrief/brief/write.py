@@ -386,7 +386,12 @@ def _section(
         story_ids=[s.id for s in stories],
         reports=reports,
         pull_quote_story_id=best.id if best and quote else "",
-        pull_quote_credit=best.items[0].publisher if best and quote else "",
+        # "— National Police Agency, 8 January 2025": who said it, and when
+        pull_quote_credit=(
+            f"{best.items[0].publisher}, {_day(best.items[0].published_at)}"
+            if best and quote
+            else ""
+        ),
     )
 
 
