@@ -19,6 +19,7 @@ output keeps the input's order; if the workers fail, the rest is classified in t
 from __future__ import annotations
 
 import collections
+import contextlib
 import io
 import json
 import logging
@@ -275,6 +276,15 @@ def _classify_in_worker(chunk: Chunk) -> tuple[str, int]:
     return _classify_chunk(_worker_tagger, chunk)
 
 
+def _end_workers(pool: Any) -> None:
+    """Kill what is left of a broken pool at once. Python 3.11's executor otherwise asks
+    its surviving workers to stop and waits for them, and a worker killed at the wrong moment
+    can leave that wait hanging for good (seen under load); killed, they cannot keep it."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            process.kill()
+
+
 def _classify_in_workers(
     chunks: Iterator[Chunk], sink: IO[str], sources: tuple[Path, ...], workers: int
 ) -> int:
@@ -295,6 +305,7 @@ def _classify_in_workers(
         except BrokenProcessPool:
             if local is None:
                 log.warning("classify: the worker processes failed; going on in this process")
+                _end_workers(pool)
                 local = Tagger.default(list(sources))
             text, bad = _classify_chunk(local, chunk)
         sink.write(text)
