@@ -225,3 +225,37 @@ def test_otherwise_a_key_story_is_built_from_its_facts(
         f"On 8 January 2025 {the}{publisher} reported activity by MirrorFace against the "
         "government sector in Japan: “MirrorFaceによるサイバー攻撃について”."
     )
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "listed"),
+    [
+        ("UNC5221 exploits CVE-2025-0282 in VPN appliances", "Patch now.", True),
+        ("Vendor fixes CVE-2025-1111", "CVE-2025-1111 allows remote code execution.", False),
+        ("Patch notes", "The flaw CVE-2025-2222 was fixed. Separately, phishing was exploited.",
+         False),
+        ("脆弱性 CVE-2025-3333 を悪用する攻撃を確認", "", True),
+    ],
+    ids=["exploited", "only-fixed", "exploit-in-another-sentence", "japanese"],
+)  # fmt: skip
+def test_exploited_vulnerabilities_are_those_the_source_says_were_used(
+    title: str, summary: str, listed: bool
+) -> None:
+    from datetime import UTC, datetime
+
+    from threatbrief.brief.write import build_brief
+    from threatbrief.models import TLP, BriefItem, Period
+
+    item = BriefItem(
+        id="v1", feed_id="f", publisher="JVN", kind="cert", lang="en",
+        url="https://src.example/v", title=title, summary=summary,
+        published_at=datetime(2026, 11, 3, tzinfo=UTC), tlp=TLP.CLEAR,
+        actors=("UNC5221",) if "UNC5221" in title else (),
+    )  # fmt: skip
+    ctx = build_brief([item], [], Period.month(2026, 11), ["EE", "JP"], "desk",
+                      datetime(2026, 12, 1, tzinfo=UTC), [], [], {}, [])  # fmt: skip
+    cves = [v["cve"] for v in ctx.exploited]
+    assert bool(cves) is listed
+    if listed:
+        (row,) = ctx.exploited
+        assert row["story_ids"] == ["v1"] and row["notes"] and row["publisher"] == "JVN"

@@ -100,6 +100,13 @@ class BriefContext:
         default_factory=list,
         metadata={"help": "Partners' imported assessments: partner, name, text, actors, notes"},
     )
+    exploited: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata={
+            "help": "Vulnerabilities the sources say were exploited: cve, story_ids, "
+            "actor_sets, set_names, actors, first_reported, publisher, notes"
+        },
+    )
     empty: bool = field(default=False, metadata={"help": "True when the period had no items"})
     item_count: int = field(default=0, metadata={"help": "Items in the period"})
     fetched_during: bool = field(

@@ -8,6 +8,7 @@ figures computed here, so each is true of the data it cites.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -227,6 +228,7 @@ def build_brief(
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     conclusions = _conclusions(sections, stories, partners, relevance_rows)
+    exploited = _exploited(stories, notes)
     partner_rows = [
         {
             "partner": a.partner,
@@ -295,6 +297,7 @@ def build_brief(
         method=_method(),
         footnotes=notes.notes,
         partner_assessments=partner_rows,
+        exploited=exploited,
         empty=not items,
         item_count=len(items),
         baseline=baseline,
@@ -488,6 +491,47 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
         f"On {_day(lead.published_at)} {_the(lead.publisher)} reported activity by {who}{against}: "
         f"“{story.title.strip()}”."
     )
+
+
+CVE_ID = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+# the source says the flaw is being used, not only that it exists ("exploited", "zero-day",
+# 悪用, "ära kasutatud"); matched in the sentence that names the CVE
+EXPLOITED = re.compile(
+    r"exploit|zero-day|0-day|in the wild|悪用|ゼロデイ|ära ?kasuta|nõrkust kasuta", re.IGNORECASE
+)
+SENTENCE = re.compile(r"[^.!?。]+[.!?。]?")
+
+
+def _exploited(stories: Sequence[Story], notes: _Notes) -> list[dict[str, Any]]:
+    """The vulnerabilities the period's sources say were exploited: each CVE with the
+    stories that say so, the actor sets and groups they name, and a note for the first."""
+    found: dict[str, list[Story]] = {}
+    for story in stories:
+        for item in story.items:
+            for sentence in SENTENCE.findall(f"{item.title}. {item.summary}"):
+                if not EXPLOITED.search(sentence):
+                    continue
+                for cve in {c.upper() for c in CVE_ID.findall(sentence)}:
+                    if story not in found.setdefault(cve, []):
+                        found[cve].append(story)
+    rows = []
+    for cve, own in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        first = min(own, key=lambda s: s.first_seen.timestamp() if s.first_seen else math.inf)
+        if not first.notes:
+            first.notes = [notes.cite(first.items[0])]
+        rows.append(
+            {
+                "cve": cve,
+                "story_ids": [s.id for s in own],
+                "actor_sets": sorted({a for s in own for a in s.actor_sets}),
+                "set_names": _names(sorted({a for s in own for a in s.actor_sets}), SET_NAMES),
+                "actors": sorted({a for s in own for a in s.actors}),
+                "first_reported": _day(first.first_seen),
+                "publisher": first.items[0].publisher,
+                "notes": first.notes[:1],
+            }
+        )
+    return rows
 
 
 def _trusted(story: Story) -> bool:
