@@ -259,3 +259,34 @@ def test_exploited_vulnerabilities_are_those_the_source_says_were_used(
     if listed:
         (row,) = ctx.exploited
         assert row["story_ids"] == ["v1"] and row["notes"] and row["publisher"] == "JVN"
+
+
+def test_a_partner_row_says_what_its_events_come_to() -> None:
+    from threatbrief.brief.stories import make_story
+    from threatbrief.brief.write import _partner_summary
+
+    russia = make_story([_attack(1, "EE", "cert")], ["EE"])  # type: ignore[list-item]
+    crime = make_story([_attack(2, "EE", "cert")], ["EE"])  # type: ignore[list-item]
+    crime.actor_sets = []
+    assert _partner_summary("Estonia", []) == ""
+    assert _partner_summary("Estonia", [russia]) == (
+        "Sources reported 1 event against Estonia: attributed to Russia (1)."
+    )
+    assert _partner_summary("Estonia", [russia, crime]) == (
+        "Sources reported 2 events against Estonia: attributed to Russia (1), and 1 attributed "
+        "to no state."
+    )
+    assert _partner_summary("Estonia", [crime]) == (
+        "Sources reported 1 event against Estonia, none attributed to a state."
+    )
+
+
+def test_an_unattributed_story_is_told_as_such() -> None:
+    from threatbrief.brief.write import lede
+
+    story = _story("ja", "日本航空にDDoS攻撃", "日本航空がDDoS攻撃を受けた。", "FBI")
+    story.actors, story.actor_sets = [], []  # type: ignore[attr-defined]
+    assert lede(story, "") == (  # type: ignore[arg-type]
+        "On 8 January 2025 the FBI reported unattributed activity against the government sector "
+        "in Japan: “日本航空にDDoS攻撃”."
+    )

@@ -407,10 +407,13 @@ def _partner_relevance(
         for s in own:
             if not s.notes:
                 s.notes = [notes.cite(s.items[0])]
+            if not s.lede:
+                s.lede = lede(s, s.actor_sets[0] if s.actor_sets else "")
         rows.append(
             {
                 "partner": COUNTRY_NAMES.get(p, p),
                 "code": p,
+                "summary": _partner_summary(COUNTRY_NAMES.get(p, p), own),
                 "stories": own,
                 "story_ids": [s.id for s in stories if p in s.targets],
                 "sectors": _names(sorted({x for s in own for x in s.sectors}), SECTOR_NAMES),
@@ -454,8 +457,14 @@ INSTITUTION_WORDS = {
 }  # fmt: skip
 
 
+# acronyms said with "the" ("the FBI"), unlike those said as a word ("CISA")
+THE_ACRONYMS = {"FBI", "NSA", "NCSC", "NPA", "NISC", "GCHQ", "BSI", "ANSSI"}
+
+
 def _the(publisher: str) -> str:
     words = publisher.split()
+    if words and words[0] in THE_ACRONYMS:
+        return f"the {publisher}"
     return f"the {publisher}" if len(words) > 1 and words[0] in INSTITUTION_WORDS else publisher
 
 
@@ -470,8 +479,10 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
     headline. `avoid` is a sentence already used (the section's pull-quote)."""
     lead = story.items[0]
     said = first_sentence(story.summary).strip() if story.summary else ""
-    words = [*story.actors, *STATE_WORDS.get(key, (SET_NAMES.get(key, key),))]
-    named = any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said) for w in words)
+    states = STATE_WORDS.get(key, (SET_NAMES.get(key, key),)) if key else ()
+    words = [*story.actors, *states]
+    # with no group or state to name (ransomware, DDoS by no one named), any sentence will do
+    named = not words or any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said) for w in words)
     if (
         lead.lang == "en"
         and named
@@ -480,7 +491,12 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
         and said != avoid.strip()
     ):
         return f"{said[:-1]} ({lead.publisher}, {_day(lead.published_at)}){said[-1]}"
-    who = _join(story.actors[:2]) if story.actors else f"{SET_NAMES.get(key, key)}-linked actors"
+    if story.actors:
+        who = f"activity by {_join(story.actors[:2])}"
+    elif key:
+        who = f"activity by {SET_NAMES.get(key, key)}-linked actors"
+    else:
+        who = "unattributed activity"
     sectors = _names(story.sectors[:3], SECTOR_NAMES)
     places = _names(story.targets[:3], COUNTRY_NAMES)  # never the actor's own (the tagger)
     noun = "sectors" if len(sectors) > 1 else "sector"
@@ -488,7 +504,7 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
     if places:
         against += f" in {_join(places)}" if sectors else f" against targets in {_join(places)}"
     return (
-        f"On {_day(lead.published_at)} {_the(lead.publisher)} reported activity by {who}{against}: "
+        f"On {_day(lead.published_at)} {_the(lead.publisher)} reported {who}{against}: "
         f"“{story.title.strip()}”."
     )
 
@@ -532,6 +548,21 @@ def _exploited(stories: Sequence[Story], notes: _Notes) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _partner_summary(name: str, own: Sequence[Story]) -> str:
+    """What the events against one partner come to: how many, by which states, and how many
+    no source attributed to a state (ransomware, hacktivists, unnamed actors)."""
+    if not own:
+        return ""
+    by_set = Counter(a for s in own for a in s.actor_sets)
+    states = [f"{SET_NAMES.get(k, k)} ({v})" for k, v in by_set.most_common()]
+    unattributed = sum(1 for s in own if not s.actor_sets)
+    text = f"Sources reported {counted(len(own), 'event')} against {name}"
+    text += f": attributed to {_join(states)}" if states else ", none attributed to a state"
+    if states and unattributed:
+        text += f", and {unattributed} attributed to no state"
+    return text + "."
 
 
 def _trusted(story: Story) -> bool:
