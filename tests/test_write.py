@@ -290,3 +290,18 @@ def test_an_unattributed_story_is_told_as_such() -> None:
         "On 8 January 2025 the FBI reported unattributed activity against the government sector "
         "in Japan: “日本航空にDDoS攻撃”."
     )
+
+
+def test_every_judgement_carries_the_notes_of_its_stories_each_partner_first() -> None:
+    from datetime import UTC, datetime
+
+    from threatbrief.brief.write import build_brief
+    from threatbrief.models import Period
+
+    items = [_attack(n, "JP", "cert") for n in range(4)] + [_attack(5, "EE", "cert")]
+    ctx = build_brief(items, [], Period.month(2026, 11), ["EE", "JP"], "desk",
+                      datetime(2026, 12, 1, tzinfo=UTC), [], [], {}, [])  # fmt: skip
+    assert ctx.key_judgements and all(j.notes for j in ctx.key_judgements if j.story_ids)
+    both = next(j for j in ctx.key_judgements if "in both" in j.text)
+    cited = {ctx.footnotes[n - 1].url for n in both.notes}
+    assert "https://src5.example/EE" in cited and any(u.endswith("/JP") for u in cited)

@@ -43,6 +43,7 @@ class Judgement:
 
     text: str
     story_ids: list[str] = field(default_factory=list)
+    notes: list[int] = field(default_factory=list)  # the notes its sentence carries
 
     def __str__(self) -> str:
         return self.text

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import zip_longest
 from typing import Any
 
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
@@ -227,6 +228,7 @@ def build_brief(
     for story in background:
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
+    _note_judgements(judgements, stories, notes)
     conclusions = _conclusions(sections, stories, partners, relevance_rows)
     exploited = _exploited(stories, notes)
     partner_rows = [
@@ -565,6 +567,27 @@ def _partner_summary(name: str, own: Sequence[Story]) -> str:
     return text + "."
 
 
+def _alternate(lists: Iterable[list[str]]) -> list[str]:
+    """One from each list in turn, without repeats: a claim about both partners is backed by
+    each partner's own evidence first."""
+    out: list[str] = []
+    for row in zip_longest(*lists):
+        out.extend(i for i in row if i is not None and i not in out)
+    return out
+
+
+def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: _Notes) -> None:
+    """Each judgement carries the notes of the stories it rests on (up to three, the best
+    ranked first); a story not cited yet is cited now, so no judgement stands without one."""
+    by_id = {s.id: s for s in stories}
+    for judgement in judgements:
+        backing = [by_id[i] for i in judgement.story_ids if i in by_id][:3]
+        for story in backing:
+            if not story.notes:
+                story.notes = [notes.cite(story.items[0])]
+        judgement.notes = sorted({s.notes[0] for s in backing})
+
+
 def _trusted(story: Story) -> bool:
     """Does a source above the lowest trust (a feed of known kind) report the story?"""
     return any(
@@ -615,13 +638,14 @@ def _judgements(
                 f"The {_join(_names(common, SECTOR_NAMES))} sector"
                 f"{'s were' if len(common) > 1 else ' was'} targeted in both "
                 f"{_join([COUNTRY_NAMES.get(p, p) for p in partners])}.",
-                [
-                    s.id
-                    for s in stories
-                    if _trusted(s)
-                    and set(s.sectors) & set(common)
-                    and set(s.targets) & set(partners)
-                ],
+                _alternate(
+                    [
+                        s.id
+                        for s in stories
+                        if _trusted(s) and set(s.sectors) & set(common) and p in s.targets
+                    ]
+                    for p in partners
+                ),
             )
         )
     for p in partners:
