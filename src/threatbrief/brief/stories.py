@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 
 from ..models import BriefItem, StoryLink
 from ..vocab import PARTNER_LANGUAGES
+from .history import is_historical
 
 __all__ = [
     "AUTHORITY",
@@ -524,4 +525,6 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
         confidence=confidence,
         first_seen=min(dates) if dates else None,
         merged_on=merged_on,
+        historical=all(is_historical(i) for i in members),
+        quarantined=any(i.quarantined for i in members),
     )

@@ -20,7 +20,6 @@ from typing import Any
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
 from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES, counted
 from .context import ActorSection, BriefContext, Footnote, Judgement
-from .history import is_historical
 from .stories import AUTHORITY, Story, cluster, first_sentence, make_story
 
 __all__ = ["build_brief"]
@@ -173,9 +172,7 @@ def build_brief(
     every = _stories(items, partners, clustering)
     stories = [s for s in every if not s.historical]
     background = [s for s in every if s.historical]
-    quarantined = _stories(held, partners, clustering)
-    for story in quarantined:
-        story.quarantined = True
+    quarantined = _stories(held, partners, clustering)  # marked so by make_story
     notes = _Notes()
     # events, not items: a joint advisory through three feeds counts once
     counts = Counter(a for s in stories for a in s.actor_sets)
@@ -323,18 +320,12 @@ class _Clustering:
 def _stories(
     items: Sequence[BriefItem], partners: Sequence[str], clustering: _Clustering
 ) -> list[Story]:
-    """The items' events as stories, best first, each marked historical when every one of its
-    items dates its activity long before it was published (`brief.history`)."""
+    """The items' events as stories, best first (`make_story` marks those whose items all
+    date their activity long before they were published as historical)."""
     groups = cluster(
         items, aliases=clustering.aliases, links=clustering.links, places=clustering.places
     )
-    stories = sorted(
-        (make_story(g, partners) for g in groups),
-        key=lambda s: (-s.score, s.title),
-    )
-    for story in stories:
-        story.historical = all(is_historical(i) for i in story.items)
-    return stories
+    return sorted((make_story(g, partners) for g in groups), key=lambda s: (-s.score, s.title))
 
 
 def _section(

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from ..brief.history import is_historical
 from ..brief.stories import Event, Story, cluster, make_story
 from ..config import Config
 from ..errors import UsageError
@@ -92,13 +91,6 @@ def _flag(wanted: str, value: bool) -> bool:
     return wanted not in ("yes", "no") or (wanted == "yes") == value
 
 
-def _story(group: Event, partners: tuple[str, ...]) -> Story:
-    story = make_story(group, partners)
-    story.quarantined = any(i.quarantined for i in story.items)
-    story.historical = all(is_historical(i) for i in story.items)
-    return story
-
-
 def _visible(clearance: TLP) -> TLP:
     return ceiling(clearance, "local") or TLP.CLEAR
 
@@ -112,7 +104,7 @@ def _window(config: Config, db: sqlite_utils.Database, period: Period, level: TL
     def build() -> Window:
         items = period_items(config, db, period, level)
         events = _events(db, items)
-        return Window(items, events, [_story(group, ()) for group in events])
+        return Window(items, events, [make_story(group, ()) for group in events])
 
     key = (period.start, period.end, int(level), _settings(config))
     return cached_window(db, key, build)
@@ -150,7 +142,7 @@ def find_stories(
         stories = sorted(
             (
                 story
-                for story in (_story(g, partners) for g in window.events if wanted_group(g))
+                for story in (make_story(g, partners) for g in window.events if wanted_group(g))
                 if shown(story)
             ),
             key=lambda s: (-s.score, s.title),
@@ -187,7 +179,7 @@ def get_story(
     items = period_items(config, db, period, level)
     for group in _events(db, items):
         if any(i.id == story_id for i in group):
-            return _story(group, ())
+            return make_story(group, ())
     return None
 
 
