@@ -22,6 +22,7 @@ from ..vocab import PARTNER_LANGUAGES
 from .history import is_historical
 
 __all__ = [
+    "CVE_ID",
     "AUTHORITY",
     "AliasNormaliser",
     "Event",
@@ -40,7 +41,7 @@ AUTHORITY = {
     "aggregator": 0.3,
     "unknown": 0.1,
 }
-_CVE = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
+CVE_ID = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 
 
 @dataclass
@@ -348,7 +349,7 @@ def _by_keys(items: Sequence[BriefItem], merger: _Merger) -> None:
         text = f"{item.title} {item.summary} {item.url}"
         for ident in {m.upper().replace("#", "") for m in _ADVISORY.findall(text)}:
             index[("advisory-id", ident)].append(n)
-        for cve in {c.upper() for c in _CVE.findall(f"{item.title} {item.summary}")}:
+        for cve in {c.upper() for c in CVE_ID.findall(f"{item.title} {item.summary}")}:
             for actor in item.actors or ("",):
                 index[("advisory-id", f"{cve}/{actor}")].append(n)
     for (reason, _key), members in index.items():

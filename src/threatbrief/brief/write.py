@@ -20,7 +20,7 @@ from typing import Any
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
 from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES, counted
 from .context import ActorSection, BriefContext, Footnote, Judgement
-from .stories import AUTHORITY, Story, cluster, first_sentence, make_story
+from .stories import AUTHORITY, CVE_ID, Story, cluster, first_sentence, make_story
 
 __all__ = ["build_brief"]
 
@@ -502,7 +502,6 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
     )
 
 
-CVE_ID = re.compile(r"\bCVE-\d{4}-\d{4,7}\b", re.IGNORECASE)
 # the source says the flaw is being used, not only that it exists ("exploited", "zero-day",
 # 悪用, "ära kasutatud"); matched in the sentence that names the CVE
 EXPLOITED = re.compile(

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ._sql import table, ts
+from ._sql import marks, table, ts
 
 __all__ = ["archived_sha256", "get_brief", "list_briefs", "newest_archived_start", "record_brief"]
 
@@ -71,10 +71,8 @@ def list_briefs(
     db: sqlite_utils.Database, levels: list[str], limit: int
 ) -> list[dict[str, object]]:
     """The newest `limit` briefs of the archive at one of the TLP `levels`, newest first."""
-    marks = ", ".join("?" for _ in levels) or "null"
-    return list(
-        table(db, "briefs").rows_where(f"tlp in ({marks})", levels, order_by="id desc", limit=limit)
-    )
+    where = f"tlp in ({marks(levels) or 'null'})"
+    return list(table(db, "briefs").rows_where(where, levels, order_by="id desc", limit=limit))
 
 
 def get_brief(db: sqlite_utils.Database, brief_id: int) -> dict[str, object] | None:

@@ -13,7 +13,7 @@ import sqlite_utils
 
 from .._net import redact_url
 from ..models import Feed, FeedState, FetchResult
-from ._sql import table, ts
+from ._sql import marks, table, ts
 
 __all__ = [
     "FeedHealth",
@@ -221,10 +221,10 @@ def recent_fetches(
     """The newest `limit` fetches of these feeds, newest first, with their outcome and error."""
     if not feed_ids:
         return []
-    marks = ", ".join("?" for _ in feed_ids)
     cursor = db.execute(
         "select feed_id, started_at, duration, status, new, updated, outcome, error "
-        f"from fetch_log where feed_id in ({marks}) order by started_at desc, id desc limit ?",
+        f"from fetch_log where feed_id in ({marks(feed_ids)}) "
+        "order by started_at desc, id desc limit ?",
         [*feed_ids, limit],
     )
     keys = ("feed_id", "started_at", "duration", "status", "new", "updated", "outcome", "error")
@@ -235,9 +235,9 @@ def first_success(db: sqlite_utils.Database, feed_ids: Sequence[str]) -> datetim
     """When the first fetch of any of these feeds that did not fail started; None if none."""
     if not feed_ids:
         return None
-    marks = ", ".join("?" for _ in feed_ids)
     row = db.execute(
-        f"select min(started_at) from fetch_log where outcome != 'failed' and feed_id in ({marks})",
+        "select min(started_at) from fetch_log where outcome != 'failed' "
+        f"and feed_id in ({marks(feed_ids)})",
         list(feed_ids),
     ).fetchone()
     return datetime.fromisoformat(row[0]) if row and row[0] else None
