@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 import sqlite_utils
@@ -31,6 +31,7 @@ __all__ = [
     "Story",
     "StoryFilter",
     "StoryPage",
+    "TEXT_FILTERS",
     "find_stories",
     "get_story",
     "join_stories",
@@ -63,6 +64,10 @@ class StoryFilter:
     lang: str = ""
     quarantined: str = ""  # "yes": only stories held back for review; "no": none of them
     historical: str = ""  # "yes": only past activity republished; "no": none of it
+
+
+# the filters a reader names by word (query parameters); `since` and `until` are dates
+TEXT_FILTERS = tuple(f.name for f in fields(StoryFilter) if f.name not in ("since", "until"))
 
 
 @dataclass(frozen=True, slots=True)

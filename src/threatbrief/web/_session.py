@@ -15,11 +15,11 @@ from flask import abort, g, redirect, request, session, url_for
 
 from .. import pipeline
 from ..config import Config, load_config
-from ..models import User
+from ..models import TLP, User
 from ..store.db import open_db
 from ..vocab import ROLES
 
-__all__ = ["State", "day", "login_required", "may", "partner_codes"]
+__all__ = ["State", "day", "levels_up_to", "login_required", "may", "partner_codes"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,3 +102,9 @@ def partner_codes(config: Config) -> tuple[str, ...]:
     """The partners the workspace serves: those of the first scheduled brief, else EE, JP."""
     briefs = config.schedules.briefs
     return tuple(briefs[0].partners) if briefs else ("EE", "JP")
+
+
+def levels_up_to(clearance: TLP) -> list[TLP]:
+    """The TLP levels a form may offer someone cleared to `clearance` for something that
+    leaves the workspace (a brief, an export, a digest): up to it, and never red."""
+    return [level for level in TLP if level <= clearance and level is not TLP.RED]

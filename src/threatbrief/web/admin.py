@@ -22,17 +22,13 @@ from ..pipeline.brief_archive import read_period
 from ..pipeline.digests import next_digest
 from ..pipeline.ingest import recent_fetches
 from ..vocab import ROLES
-from ._session import State, login_required, may, partner_codes
+from ._session import State, levels_up_to, login_required, may, partner_codes
 from .briefs import PREVIEW_CSP
 from .jobs import FetchJobs
 
 __all__ = ["register"]
 
 UPLOAD_LIMIT = 50 * 1024 * 1024
-
-
-def _levels(clearance: TLP) -> list[TLP]:
-    return [level for level in TLP if level <= clearance]
 
 
 def _parts(message: EmailMessage) -> tuple[str, str]:
@@ -91,7 +87,7 @@ def register(app: Flask, state: State) -> None:
             notice=notice,
             errors=errors or [],
             may_share=may(g.user, "admin"),
-            levels=[level for level in _levels(g.user.tlp) if level is not TLP.RED],
+            levels=levels_up_to(g.user.tlp),
             partners=",".join(partner_codes(state.config())),
         )
         return page, status
@@ -185,7 +181,7 @@ def register(app: Flask, state: State) -> None:
             user=g.user,
             rows=pipeline.list_subscribers(state.db()),
             error=error,
-            levels=_levels(TLP.AMBER_STRICT),
+            levels=levels_up_to(TLP.RED),  # red never leaves by email
         )
         return page, status
 

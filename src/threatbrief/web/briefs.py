@@ -23,7 +23,7 @@ from ..pipeline.brief_archive import (
     request_brief,
 )
 from ..pipeline.stories import latest_activity
-from ._session import State, login_required, partner_codes
+from ._session import State, levels_up_to, login_required, partner_codes
 
 __all__ = ["PREVIEW_CSP", "register"]
 
@@ -34,10 +34,6 @@ PREVIEW_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox"
 )
-
-
-def _levels(clearance: TLP) -> list[TLP]:
-    return [level for level in TLP if level <= clearance and level is not TLP.RED]
 
 
 def _brief_or_404(state: State, brief_id: int) -> ArchivedBrief:
@@ -73,7 +69,7 @@ def register(app: Flask, state: State) -> None:
             error=error,
             values={**defaults, **(values or {})},
             formats=list(BRIEF_FORMATS),
-            levels=_levels(g.user.tlp),
+            levels=levels_up_to(g.user.tlp),
         )
         return page, status
 

@@ -15,6 +15,7 @@ from ..errors import UsageError
 from ..models import User, utc_now
 from ..pipeline.quarantine import release_item
 from ..pipeline.stories import (
+    TEXT_FILTERS,
     StoryFilter,
     default_period,
     find_stories,
@@ -83,21 +84,7 @@ def register(app: Flask, state: State) -> None:
         wanted = StoryFilter(
             since=day(args.get("since"), shown.start),
             until=day(args.get("until"), shown.end),
-            **{
-                k: args.get(k, "")[:200]
-                for k in (
-                    "q",
-                    "actor_set",
-                    "actor",
-                    "sector",
-                    "target",
-                    "partner",
-                    "feed",
-                    "lang",
-                    "quarantined",
-                    "historical",
-                )
-            },  # fmt: skip
+            **{k: args.get(k, "")[:200] for k in TEXT_FILTERS},
         )
         if wanted.until <= wanted.since:
             abort(400, "until must be after since")
