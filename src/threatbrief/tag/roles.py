@@ -104,6 +104,12 @@ class RoleRules:
             rf"\s+(?:\w+\s+)?(?:{alternation(en.get('victim_passive', []))})\s+(?:by|to)\b"
         )
         self._victim = re.compile("^" + victim)
+        # "took over the servers of a Pakistan-based actor": the actor's things, taken
+        self._victim_before = re.compile(
+            rf"\b(?:{alternation(en.get('victim_active', []))})\s+(?:the\s+|its\s+)?"
+            rf"(?:[\w-]+\s+)?(?:{alternation(en.get('instrument_nouns', []))})\s+"
+            r"(?:of|belonging to|used by|run by)\s+(?:a\s+|an\s+|the\s+|another\s+)?$"
+        )
         # the same seen from the state: "Pakistan-based actor's servers were taken over by"
         self._victim_after = re.compile(r"^[\w\s-]{0,40}?" + victim)
         self._ja_subject = re.compile(rf"^(?:{alternation(ja.get('subject_particles', []))})")
@@ -143,6 +149,10 @@ class RoleRules:
         """ "Venemaa süüdistas Eestit …": the state in the nominative accuses or reports."""
         return bool(self._et_accuser.match(after))
 
+    def victim_before(self, tail: str) -> bool:
+        """ "… took over the servers of a Pakistan-based actor": that actor is the victim."""
+        return bool(self._victim_before.search(tail))
+
     def victim(self, after_noun: str) -> bool:
         """ "a Pakistan-based actor's servers were taken over by …": that actor is the victim."""
         return bool(self._victim.match(after_noun))
@@ -162,6 +172,8 @@ class RoleRules:
             or (lead.endswith(("to ", "to the ")) and self._according.search(lead[-30:]))
         ):
             return "accuser"
+        if self._victim_before.search(lead[-100:]):
+            return "target"
         if self._instrument.match(after):
             return "setting"
         if self._victim_after.match(after):

@@ -245,6 +245,8 @@ class Tagger:
             ):
                 return "state-service-attributive"
             return ""
+        if self.roles.victim_before(tail):
+            return "victim"
         noun = self._en_noun_after.match(after)
         if noun and not self._criminal.search(after[: noun.end() + 1]):
             if self.roles.victim(after[noun.end() :]):
