@@ -457,3 +457,38 @@ def test_every_format_prints_a_stored_hostile_link_as_one_safe_uri(
         assert f"<{encoded}>" in re.sub(r"\s+", "", out["txt"])  # the text brief wraps it
         assert f'href="{encoded}"' in out["html"]
         assert encoded in {n["url"] for n in json.loads(out["json"])["footnotes"]}
+
+
+def test_a_brief_says_what_is_new_since_the_last_one_at_its_clearance(
+    loaded: tuple[Config, sqlite_utils.Database], tmp_path: Path
+) -> None:
+    """The archive keeps each brief's findings; the next brief for the same partners names
+    what is new since it, and never learns from a brief above its own clearance."""
+    config, db = loaded
+    first = tmp_path / "first.json"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], first, "json", clock=lambda: NOW)
+    doc = json.loads(first.read_text(encoding="utf-8"))
+    assert doc["has_last"] is False and doc["since_last"] == {}
+    assert doc["findings"]["groups"]  # what the archive keeps for the next brief
+    # a brief of the same period again: the October brief is not "before" itself
+    again = tmp_path / "again.json"
+    pipeline.run_brief(config, db, OCTOBER, ["EE", "JP"], again, "json", clock=lambda: NOW)
+    assert json.loads(again.read_text(encoding="utf-8"))["has_last"] is False
+    # November, with October's brief in the archive: nothing new in an empty month
+    november = Period(OCTOBER.end, datetime(2026, 12, 1, tzinfo=UTC))
+    later = tmp_path / "later.md"
+    pipeline.run_brief(config, db, november, ["EE", "JP"], later, "md", clock=lambda: NOW)
+    assert "Nothing in this brief is new since the last one (October 2026)" in later.read_text(
+        encoding="utf-8"
+    )
+    # at CLEAR, October briefs written at AMBER are not there to compare with
+    db.execute("update briefs set tlp = 'amber' where period_start like '2026-10-01%'")
+    db.conn.commit()
+    clear = tmp_path / "clear.json"
+    pipeline.run_brief(
+        config, db, november, ["EE", "JP"], clear, "json", clock=lambda: NOW, clearance=TLP.CLEAR
+    )
+    assert json.loads(clear.read_text(encoding="utf-8"))["has_last"] is False
+    amber = tmp_path / "amber.json"
+    pipeline.run_brief(config, db, november, ["EE", "JP"], amber, "json", clock=lambda: NOW)
+    assert json.loads(amber.read_text(encoding="utf-8"))["has_last"] is True

@@ -93,7 +93,14 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
     env.filters["wrap"] = _wrap
     env.filters["counted"] = counted
+    env.filters["cited"] = _cited
     return env
+
+
+def _cited(claim: Any) -> str:
+    """The `cited` filter for plain text: a claim with its notes, "… was active. [3,4]"."""
+    notes = ",".join(str(n) for n in getattr(claim, "notes", ()))
+    return f"{claim} [{notes}]" if notes else str(claim)
 
 
 def cited_url(url: str) -> str:
@@ -168,7 +175,7 @@ def _story_record(story: Story) -> dict[str, Any]:
 def brief_document(ctx: BriefContext) -> dict[str, Any]:
     """The brief as data, schema `threatbrief.brief/2`: every field of the context, with every
     story of the period once in `stories`, which sections, judgements and partner rows refer to
-    by `story_ids`; a pull-quote is `{text, story_id, credit}`."""
+    by `story_ids`; a pull-quote is `{text, story_id, credit, lang, gloss}`."""
     doc: dict[str, Any] = {"schema": SCHEMA, **_plain(ctx)}
     doc["stories"] = [_story_record(s) for s in ctx.stories]
     doc["background"] = [s.id for s in ctx.background]
@@ -177,8 +184,15 @@ def brief_document(ctx: BriefContext) -> dict[str, Any]:
             "text": section.pull_quote,
             "story_id": section.pull_quote_story_id,
             "credit": section.pull_quote_credit,
+            "lang": section.pull_quote_lang,
+            "gloss": section.pull_quote_gloss,  # English, built from the facts; "" if en
         }
-        for key in ("pull_quote_story_id", "pull_quote_credit"):
+        for key in (
+            "pull_quote_story_id",
+            "pull_quote_credit",
+            "pull_quote_lang",
+            "pull_quote_gloss",
+        ):
             del out[key]
     return doc
 

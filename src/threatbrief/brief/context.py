@@ -14,8 +14,9 @@ from typing import Any
 from ..models import Period
 from ..vocab import LANGUAGE_NAMES
 from .stories import Story
+from .watch import FollowUp
 
-__all__ = ["ActorSection", "BriefContext", "Footnote", "Judgement"]
+__all__ = ["ActorSection", "BriefContext", "Claim", "Footnote", "Judgement"]
 
 
 @dataclass
@@ -38,8 +39,9 @@ class Footnote:
 
 
 @dataclass
-class Judgement:
-    """One key judgement and the stories it rests on; reads as its text."""
+class Claim:
+    """One sentence that states a fact, and the stories it rests on; reads as its text. Key
+    judgements, the sentences of an actor section and the conclusions are claims."""
 
     text: str
     story_ids: list[str] = field(default_factory=list)
@@ -47,6 +49,9 @@ class Judgement:
 
     def __str__(self) -> str:
         return self.text
+
+
+Judgement = Claim  # a key judgement is a claim
 
 
 @dataclass
@@ -70,6 +75,14 @@ class ActorSection:
     reports: int = 0  # the items behind those stories
     pull_quote_story_id: str = ""
     pull_quote_credit: str = ""  # the publisher quoted and the date: "CISA, 8 January 2025"
+    pull_quote_gloss: str = ""  # an English gloss of a quote in another language, from facts
+    pull_quote_lang: str = "en"
+    # the analytic prose: paragraphs of claims, each sentence with its notes
+    paragraphs: list[list[Claim]] = field(default_factory=list)
+    aims: dict[str, int] = field(default_factory=dict)  # aim -> events whose sources name it
+    methods: dict[str, int] = field(default_factory=dict)  # method -> events
+    organs: list[str] = field(default_factory=list)  # state organs the sources name
+    hedged: int = 0  # events whose lead source hedges the attribution
 
 
 @dataclass
@@ -92,7 +105,13 @@ class BriefContext:
     sector_table: list[dict[str, Any]] = field(metadata={"help": "Actor set × sector counts"})
     sector_columns: list[str] = field(metadata={"help": "Sectors in the table, by total"})
     partner_relevance: list[dict[str, Any]] = field(metadata={"help": "Per partner, and common"})
-    conclusions: list[str] = field(metadata={"help": "Numbered conclusions"})
+    conclusions: list[Claim] = field(
+        metadata={
+            "help": "Numbered conclusions, each {text, story_ids, notes}: one joint, one per "
+            "partner direction, and active defence and deterrence where the period gives "
+            "grounds"
+        }
+    )
     sources: list[dict[str, Any]] = field(metadata={"help": "Sources consulted, per feed"})
     feed_health: list[dict[str, Any]] = field(metadata={"help": "Feed failures in the period"})
     method: list[str] = field(metadata={"help": "Method and confidence paragraphs"})
@@ -106,6 +125,39 @@ class BriefContext:
         metadata={
             "help": "Vulnerabilities the sources say were exploited: cve, story_ids, "
             "actor_sets, set_names, actors, first_reported, publisher, notes"
+        },
+    )
+    nonstate: list[dict[str, Any]] = field(
+        default_factory=list,
+        metadata={
+            "help": "Per partner, events no source attributes to a state: partner, code, "
+            "claim {text, story_ids, notes}, story_ids, kinds (ransomware, hacktivism, ddos, "
+            "fraud, other -> story ids)"
+        },
+    )
+    since_last: dict[str, Any] = field(
+        default_factory=dict,
+        metadata={
+            "help": "New since the last archived brief for the same partners: label (its "
+            "period), groups, targets, cves, each [{name, story_ids, notes}]; empty without one"
+        },
+    )
+    has_last: bool = field(
+        default=False,
+        metadata={"help": "True when the archive held an earlier brief for these partners"},
+    )
+    follow_ups: list[FollowUp] = field(
+        default_factory=list,
+        metadata={
+            "help": "To watch: sentences of the sources that announce something after the "
+            "period: text, story_id, publisher, published, when (ISO date or empty), notes"
+        },
+    )
+    findings: dict[str, list[str]] = field(
+        default_factory=dict,
+        metadata={
+            "help": "What this brief found (groups, targets, sectors, cves), kept with the "
+            "archive so the next brief can say what is new"
         },
     )
     empty: bool = field(default=False, metadata={"help": "True when the period had no items"})

@@ -22,7 +22,7 @@ import sqlite_utils
 import yaml
 
 from .._files import write_whole
-from ..brief.write import build_brief
+from ..brief.write import build_brief, period_label
 from ..config import Config
 from ..errors import UsageError
 from ..models import (
@@ -151,6 +151,28 @@ def newest_archived(db: sqlite_utils.Database, folder: Path, name: str) -> datet
     return brief_table.newest_archived_start(db, str(folder), name)
 
 
+def _last_brief(
+    db: sqlite_utils.Database,
+    partners: Sequence[str],
+    filters: str,
+    period: Period,
+    clearance: TLP,
+) -> dict[str, object] | None:
+    """The last archived brief for the same partners and filters, of a period that ended by
+    this one's start and at or below `clearance`: its period's label and its findings."""
+    levels = [t.label for t in TLP if t <= clearance]
+    row = brief_table.last_findings(db, ",".join(partners), filters, period.start, levels)
+    if row is None:
+        return None
+    try:
+        findings = json.loads(str(row["findings"]))
+        start = datetime.fromisoformat(str(row["start"]))
+        end = datetime.fromisoformat(str(row["end"]))
+    except ValueError:
+        return None  # an archive row that cannot be read is no baseline
+    return {"label": period_label(Period(start, end)), "findings": findings}
+
+
 def run_brief(
     config: Config,
     db: sqlite_utils.Database,
@@ -203,6 +225,8 @@ def run_brief(
         if h["feed_id"] in visible
     ]
     now = clock()
+    filters = json.dumps({"actors": list(actors), "sectors": list(sectors)})
+    last = _last_brief(db, partners, filters, period, clearance)
     # a trend needs a baseline: the store fetched these feeds through the previous period
     first = feed_table.first_success(db, list(visible))
     baseline = first is not None and first <= period.previous().start + BASELINE_SLACK
@@ -222,6 +246,7 @@ def run_brief(
         places=place_names(),
         baseline=baseline,
         fetched_during=first is not None and first < period.end,
+        last=last,
     )
     body = render_brief(ctx, fmt, template_dir)
     data = body.encode("utf-8") if isinstance(body, str) else body
@@ -234,12 +259,13 @@ def run_brief(
             start=period.start,
             end=period.end,
             partners=",".join(partners),
-            filters=json.dumps({"actors": list(actors), "sectors": list(sectors)}),
+            filters=filters,
             tlp=ctx.tlp,
             fmt=fmt,
             path=str(out),
             sha256=digest,
             items=ctx.item_count,  # as the brief counts them: held items are in its annex
             requested_by=requested_by,
+            findings=json.dumps(ctx.findings, sort_keys=True),
         )
     return BriefResult(out, fmt, ctx.item_count, ctx.tlp, digest, brief_id)

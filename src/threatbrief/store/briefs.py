@@ -10,7 +10,14 @@ import sqlite_utils
 
 from ._sql import marks, table, ts
 
-__all__ = ["archived_sha256", "get_brief", "list_briefs", "newest_archived_start", "record_brief"]
+__all__ = [
+    "archived_sha256",
+    "get_brief",
+    "last_findings",
+    "list_briefs",
+    "newest_archived_start",
+    "record_brief",
+]
 
 
 def record_brief(
@@ -27,6 +34,7 @@ def record_brief(
     sha256: str,
     items: int,
     requested_by: str = "",
+    findings: str = "{}",
 ) -> int:
     """Add a generated brief to the archive; its id."""
     inserted = table(db, "briefs").insert(
@@ -42,6 +50,7 @@ def record_brief(
             "sha256": sha256,
             "items": items,
             "requested_by": requested_by,
+            "findings": findings,
         }
     )
     return int(str(inserted.last_pk))
@@ -79,3 +88,24 @@ def get_brief(db: sqlite_utils.Database, brief_id: int) -> dict[str, object] | N
     """One brief of the archive, or None."""
     rows = list(table(db, "briefs").rows_where("id = ?", [brief_id]))
     return rows[0] if rows else None
+
+
+def last_findings(
+    db: sqlite_utils.Database, partners: str, filters: str, before: datetime, levels: list[str]
+) -> dict[str, object] | None:
+    """The newest archived brief for exactly these `partners` and `filters` whose period
+    ended by `before`, at one of the TLP `levels` (a brief never learns from one above its own
+    clearance): its period, when it was made and its findings (JSON text), or None."""
+    rows = list(
+        db.execute(
+            "select period_start, period_end, created_at, findings from briefs "
+            f"where partners = ? and filters = ? and period_end <= ? "
+            f"and tlp in ({marks(levels)}) and findings != '{{}}' "
+            "order by period_end desc, created_at desc limit 1",
+            [partners, filters, ts(before), *levels],
+        ).fetchall()
+    )
+    if not rows:
+        return None
+    start, end, created, findings = rows[0]
+    return {"start": start, "end": end, "created_at": created, "findings": findings}

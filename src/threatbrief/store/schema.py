@@ -336,3 +336,10 @@ def m012_story_generation(db: sqlite_utils.Database) -> None:
                 f"create trigger if not exists {source}_{event}_generation after {event} "
                 f"on {source} begin update story_generation set n = n + 1 where id = 1; end"
             )
+
+
+@migrations()
+def m013_brief_findings(db: sqlite_utils.Database) -> None:
+    """What each archived brief found (its groups, victims and exploited vulnerabilities, as
+    JSON), so the next brief for the same partners can say what is new since it."""
+    table(db, "briefs").add_column("findings", str, not_null_default="{}")

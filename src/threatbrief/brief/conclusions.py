@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The brief's conclusions: what follows for the partners, from this period's findings.
+
+Pure but for the notes it numbers. In the spirit of the report's first chapter (shared threat
+assessments, joint monitoring, active cyber defence, deterrence), each point is built from a
+finding of the sections above and carries the notes of the stories behind it, so it changes
+when the findings do: one joint point, one per partner direction, and one each on active
+defence and deterrence when the period gives grounds for them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from ..vocab import COUNTRY_NAMES, SET_NAMES, counted
+from . import analysis
+from .context import ActorSection, Claim
+from .notes import Notes
+from .prose import alternate, join, linked
+from .stories import Story
+
+__all__ = ["PARTNER_CERTS", "conclusions"]
+
+# who acts for a partner; a partner without one here is named by its country
+PARTNER_CERTS = {"EE": "CERT-EE", "JP": "JPCERT/CC"}
+_OFFICIAL = frozenset({"government", "cert"})
+
+
+def _cert(code: str) -> str:
+    return PARTNER_CERTS.get(code, f"{COUNTRY_NAMES.get(code, code)}'s CERT")
+
+
+def _notes(stories: Sequence[Story], notes: Notes, most: int = 3) -> list[int]:
+    out = []
+    for story in stories[:most]:
+        if not story.notes:
+            story.notes = [notes.cite(story.items[0])]
+        out.append(story.notes[0])
+    return sorted(set(out))
+
+
+def _claim(text: str, stories: Sequence[Story], notes: Notes) -> Claim:
+    return Claim(text, [s.id for s in stories], _notes(stories, notes))
+
+
+def _joint(stories: list[Story], partners: Sequence[str], notes: Notes) -> Claim:
+    """The shared assessment: the groups (or else the state actor sets) reported against
+    every partner, from sources above the lowest trust."""
+    names = join([COUNTRY_NAMES.get(p, p) for p in partners])
+    trusted = [s for s in stories if any(i.kind != "unknown" for i in s.items)]
+    per = [[s for s in trusted if p in s.targets] for p in partners]
+    groups = set.intersection(*(set(a for s in own for a in s.actors) for own in per))
+    sets = set.intersection(*(set(a for s in own for a in s.actor_sets) for own in per))
+    by_id = {s.id: s for s in trusted}
+    if groups or sets:
+        shared = sorted(groups) if groups else [SET_NAMES.get(k, k) for k in sorted(sets)]
+        backing = alternate(
+            [
+                [
+                    s.id
+                    for s in own
+                    if (set(s.actors) & groups if groups else set(s.actor_sets) & sets)
+                ]
+                for own in per
+            ]
+        )
+        subject = join(shared) if groups else f"{linked(shared)} actors"
+        them = "this group" if len(shared) == 1 and groups else "them"
+        return _claim(
+            f"{subject} targeted both {names} in this period. The partners should share "
+            f"indicators and a joint assessment of {them} as they are found, and monitor "
+            f"{them} together rather than each alone.",
+            [by_id[i] for i in backing],
+            notes,
+        )
+    methods = (
+        set.intersection(*(set(m for s in own for m in analysis.methods(s)) for own in per))
+        if all(per)
+        else set()
+    )
+    if methods:
+        backing = alternate(
+            [[s.id for s in own if set(analysis.methods(s)) & methods] for own in per]
+        )
+        return _claim(
+            f"No group was reported against both {names}, but both faced "
+            f"{join(sorted(methods))}. A joint assessment of these methods, and of who used "
+            "them against each partner, is where shared monitoring can start.",
+            [by_id[i] for i in backing],
+            notes,
+        )
+    return Claim(
+        f"No group or method was reported against both {names} in this period. A shared "
+        "assessment should compare what each partner faced alone (see the partner sections)."
+    )
+
+
+def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Claim:
+    """What partner `source`'s experience this period offers partner `to`."""
+    here = COUNTRY_NAMES.get(source, source)
+    there = COUNTRY_NAMES.get(to, to)
+    own = [s for s in stories if source in s.targets]
+    head = f"{here} to {there}: "
+    attributed = [s for s in own if s.actor_sets]
+    if attributed:
+        groups = [g for g, _ in Counter(a for s in attributed for a in s.actors).most_common(3)]
+        sets = [
+            SET_NAMES.get(k, k)
+            for k, _ in Counter(a for s in attributed for a in s.actor_sets).most_common(3)
+        ]
+        by = join(groups) if groups else f"{linked(sets)} actors"
+        elsewhere = sorted(
+            {t for s in stories for t in s.targets if set(s.actors) & set(groups)} - {source}
+        )
+        reach = (
+            f"; {join(groups[:1])} was also reported against "
+            f"{join([COUNTRY_NAMES.get(t, t) for t in elsewhere[:3]])}"
+            if groups and elsewhere
+            else ""
+        )
+        return _claim(
+            f"{head}the sources attribute {counted(len(attributed), 'event')} against {here} "
+            f"to {by}{reach}. {_cert(source)} should pass its findings on "
+            f"{'this group' if len(groups) == 1 else 'these actors'} to {_cert(to)} first, so "
+            f"that {there} can look for the same intrusions before they are reported there.",
+            attributed,
+            notes,
+        )
+    if own:
+        methods = [
+            m for m, _ in Counter(m for s in own for m in analysis.methods(s)).most_common(3)
+        ]
+        what = f" ({join(methods)})" if methods else ""
+        return _claim(
+            f"{head}the {counted(len(own), 'event')} against {here} that no source attributes "
+            f"to a state{what} are where {_cert(source)}'s response can serve {_cert(to)}: "
+            "what worked, how long recovery took, and what the attackers tried next.",
+            own,
+            notes,
+        )
+    return Claim(
+        f"{head}no source reported an event against {here} in this period; {_cert(source)} "
+        f"has nothing new of its own to pass to {_cert(to)} from the public record."
+    )
+
+
+def _active_defence(
+    exploited: Sequence[dict[str, Any]], by_id: dict[str, Story], notes: Notes
+) -> Claim | None:
+    """Flaws state-linked actors exploited: where active defence starts."""
+    state = [v for v in exploited if v["actor_sets"]]
+    if not state:
+        return None
+    cves = [str(v["cve"]) for v in state[:4]]
+    backing = [by_id[i] for v in state for i in v["story_ids"][:1] if i in by_id]
+    who = join(sorted({a for v in state for a in v["actors"]})[:3]) or (
+        f"{linked(sorted({SET_NAMES.get(k, k) for v in state for k in v['actor_sets']}))} actors"
+    )
+    return _claim(
+        f"{who} exploited {join(cves)} in this period. Active cyber defence starts with such "
+        "flaws: the partners should hunt for their exploitation together and share what they "
+        "find, rather than wait for the next advisory.",
+        backing,
+        notes,
+    )
+
+
+def _deterrence(stories: list[Story], notes: Notes) -> Claim | None:
+    """Public attribution by governments and CERTs in the period, joint or alone."""
+    official = [s for s in stories if s.actor_sets and any(i.kind in _OFFICIAL for i in s.items)]
+    if not official:
+        return None
+    joint = [s for s in official if len({i.publisher for i in s.items if i.kind in _OFFICIAL}) > 1]
+    sets = [
+        SET_NAMES.get(k, k)
+        for k, _ in Counter(a for s in official for a in s.actor_sets).most_common(3)
+    ]
+    with_partners = f", {len(joint)} of them jointly by several" if joint else ""
+    return _claim(
+        f"Governments and CERTs attributed {counted(len(official), 'event')} in this period to "
+        f"{linked(sets)} actors in public{with_partners}. Coordinated public attribution is "
+        "part of deterrence; the partners should join such statements where their own "
+        "evidence allows.",
+        joint + [s for s in official if s not in joint],
+        notes,
+    )
+
+
+def conclusions(
+    sections: Sequence[ActorSection],
+    stories: list[Story],
+    partners: Sequence[str],
+    exploited: Sequence[dict[str, Any]],
+    notes: Notes,
+) -> list[Claim]:
+    """The numbered conclusions: joint, per direction, active defence and deterrence."""
+    by_id = {s.id: s for s in stories}
+    out: list[Claim] = []
+    if len(partners) >= 2:
+        out.append(_joint(stories, partners, notes))
+        for source in partners:
+            for to in partners:
+                if to != source:
+                    out.append(_direction(source, to, stories, notes))
+    elif partners:
+        own = [s for s in stories if partners[0] in s.targets]
+        name = COUNTRY_NAMES.get(partners[0], partners[0])
+        out.append(
+            _claim(f"The sources reported {counted(len(own), 'event')} against {name}.", own, notes)
+            if own
+            else Claim(f"No source reported an event against {name} in this period.")
+        )
+    if claim := _active_defence(exploited, by_id, notes):
+        out.append(claim)
+    if sections and (claim := _deterrence(stories, notes)):
+        out.append(claim)
+    return out

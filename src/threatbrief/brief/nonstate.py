@@ -1,0 +1,91 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Non-state threats to the partners: ransomware, hacktivists, DDoS and fraud that no source
+attributes to a state, kept apart from state attribution.
+
+Pure but for the notes it numbers. A story is here when it targets a partner and carries no
+actor set; its kind comes from the methods and words its sources use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from ..vocab import COUNTRY_NAMES, counted
+from . import analysis
+from .context import Claim
+from .notes import Notes
+from .prose import join
+from .stories import Story
+
+__all__ = ["KINDS", "kind", "nonstate"]
+
+_HACKTIVIST = re.compile(r"hacktivis|ハクティビスト|häktivist|NoName057|pro-Russian hackers", re.I)
+# (key, how a list of them reads): the first that fits a story is its kind
+KINDS = {
+    "ransomware": ("ransomware attack", "ransomware attacks"),
+    "hacktivism": ("hacktivist campaign", "hacktivist campaigns"),
+    "ddos": ("DDoS attack", "DDoS attacks"),
+    "fraud": ("phishing or fraud campaign", "phishing or fraud campaigns"),
+    "other": ("other incident", "other incidents"),
+}
+
+
+def kind(story: Story) -> str:
+    """A non-state story's kind, one of `KINDS`."""
+    methods = analysis.methods(story)
+    text = " ".join(f"{i.title} {i.summary}" for i in story.items)
+    if "ransomware" in methods:
+        return "ransomware"
+    if _HACKTIVIST.search(text):
+        return "hacktivism"
+    if "DDoS" in methods:
+        return "ddos"
+    if "spear-phishing" in methods or "credential theft" in methods:
+        return "fraud"
+    return "other"
+
+
+def nonstate(
+    stories: Sequence[Story], partners: Sequence[str], notes: Notes
+) -> list[dict[str, Any]]:
+    """Per partner with such events: `{partner, code, text, notes, story_ids, kinds}`, the
+    text a sentence such as "Against Japan, the sources report 5 events that none attributes
+    to a state: 3 DDoS attacks and 2 ransomware attacks (Qilin, LockBit)."."""
+    rows = []
+    for code in partners:
+        own = [s for s in stories if code in s.targets and not s.actor_sets]
+        if not own:
+            continue
+        by_kind: dict[str, list[Story]] = {}
+        for story in own:
+            by_kind.setdefault(kind(story), []).append(story)
+        parts = []
+        for key, (one, many) in KINDS.items():
+            group = by_kind.get(key, [])
+            if not group:
+                continue
+            named = sorted({a for s in group for a in s.actors})
+            noun = one if len(group) == 1 else many
+            parts.append(f"{len(group)} {noun}" + (f" ({', '.join(named[:3])})" if named else ""))
+        name = COUNTRY_NAMES.get(code, code)
+        text = (
+            f"Against {name}, the sources report {counted(len(own), 'event')} that none "
+            f"attributes to a state: {join(parts)}."
+        )
+        backing = [g[0] for g in by_kind.values()]
+        for story in backing:
+            if not story.notes:
+                story.notes = [notes.cite(story.items[0])]
+        claim = Claim(text, [s.id for s in own], sorted({s.notes[0] for s in backing}))
+        rows.append(
+            {
+                "partner": name,
+                "code": code,
+                "claim": claim,
+                "story_ids": [s.id for s in own],
+                "kinds": {k: [s.id for s in v] for k, v in by_kind.items()},
+            }
+        )
+    return rows

@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The brief's numbered notes: each source cited in full once, then in a short form."""
+
+from __future__ import annotations
+
+from ..models import BriefItem, PartnerAssessment
+from .context import Footnote
+
+__all__ = ["Notes"]
+
+
+class Notes:
+    """Numbered footnotes in order of first use; a repeated source gets a short form."""
+
+    def __init__(self) -> None:
+        self.notes: list[Footnote] = []
+        self._by_item: dict[str, int] = {}
+
+    def cite(self, item: BriefItem) -> int:
+        first = item.id not in self._by_item
+        number = len(self.notes) + 1
+        self.notes.append(
+            Footnote(
+                number,
+                item.publisher,
+                item.title,
+                item.published_at.strftime("%-d %B %Y") if item.published_at else "date unknown",
+                item.url,
+                item.lang,
+                short=not first,
+                via=item.via if item.via and item.via != item.publisher else "",
+            )
+        )
+        self._by_item.setdefault(item.id, number)
+        return number
+
+    def cite_assessment(self, a: PartnerAssessment) -> int:
+        number = len(self.notes) + 1
+        date = a.published.strftime("%-d %B %Y") if a.published else "date unknown"
+        self.notes.append(
+            Footnote(number, a.partner, a.name, f"{date}, TLP:{a.tlp.label.upper()}", a.url, "en")
+        )
+        return number

@@ -1,0 +1,148 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The brief's grammar: lists, compounds, counts, dates, trends and the one-sentence lede.
+
+Small pure functions, each tested at 0, 1, 2 and many, so that every sentence the brief
+builds from facts reads as prose ("China- and North Korea-linked", "1 event, 3 reports").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from itertools import zip_longest
+
+from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES
+from .stories import Story, first_sentence
+
+__all__ = [
+    "NO_BASELINE",
+    "SMALL_COUNT",
+    "STATE_WORDS",
+    "alternate",
+    "day",
+    "join",
+    "lede",
+    "linked",
+    "names",
+    "the",
+    "trend",
+]
+
+NO_BASELINE = "no baseline: the store holds no earlier period"
+SMALL_COUNT = 5  # below this, a percentage says more than the counts can
+
+
+def trend(now: int, before: int) -> str:
+    if before == 0:
+        return "with none in the previous period" if now else "none in either period"
+    if now == before:
+        return f"as many as in the previous period ({before})"
+    if min(now, before) < SMALL_COUNT:  # "down 83% from 6" on single digits misleads
+        return f"{'more' if now > before else 'fewer'} than the {before} of the previous period"
+    change = (now - before) / before
+    if abs(change) < 0.1:
+        return f"about the same as the previous period ({before})"
+    return (
+        f"{'up' if change > 0 else 'down'} {abs(change):.0%} from {before} in the previous period"
+    )
+
+
+def names(values: Iterable[str], table: dict[str, str]) -> list[str]:
+    return [table.get(v, v) for v in values]
+
+
+def join(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    # "education and research, and government": a name with its own "and" takes a comma
+    last = ", and " if any(" and " in w for w in words) else " and "
+    return ", ".join(words[:-1]) + last + words[-1]
+
+
+def linked(names: Sequence[str]) -> str:
+    """A suspended compound: "Russia-linked", "China- and North Korea-linked"."""
+    names = list(names)
+    return join([f"{n}-" for n in names[:-1]] + [names[-1]]) + "-linked" if names else ""
+
+
+STATE_WORDS = {
+    "china": ("China", "Chinese", "Beijing", "PRC"),
+    "russia": ("Russia", "Russian", "Moscow", "Kremlin", "GRU", "FSB", "SVR"),
+    "north-korea": ("North Korea", "North Korean", "DPRK", "Pyongyang"),
+    "iran": ("Iran", "Iranian", "Tehran", "IRGC"),
+}
+
+
+# an institution's name takes "the" ("the National Police Agency"); a brand or acronym not
+INSTITUTION_WORDS = {
+    "National", "Ministry", "Federal", "Department", "Office", "Agency", "Centre", "Center",
+    "Information", "Estonian", "Japanese", "Canadian", "Czech", "Australian", "Dutch",
+    "German", "French", "Polish", "Korean", "European", "Cyber", "Cybersecurity", "Police",
+}  # fmt: skip
+
+
+# acronyms said with "the" ("the FBI"), unlike those said as a word ("CISA")
+THE_ACRONYMS = {"FBI", "NSA", "NCSC", "NPA", "NISC", "GCHQ", "BSI", "ANSSI"}
+
+
+def the(publisher: str) -> str:
+    words = publisher.split()
+    if words and words[0] in THE_ACRONYMS:
+        return f"the {publisher}"
+    return f"the {publisher}" if len(words) > 1 and words[0] in INSTITUTION_WORDS else publisher
+
+
+def day(when: datetime | None) -> str:
+    return f"{when:%-d %B %Y}" if when else "an unknown date"
+
+
+def lede(story: Story, key: str, avoid: str = "") -> str:
+    """The key story in one sentence. An English source's own first sentence when it names
+    the actor (a group of the story, or the state); otherwise one built from the story's
+    facts: when, who reported, which group or state, against what, with the source's own
+    headline. `avoid` is a sentence already used (the section's pull-quote)."""
+    lead = story.items[0]
+    said = first_sentence(story.summary).strip() if story.summary else ""
+    states = STATE_WORDS.get(key, (SET_NAMES.get(key, key),)) if key else ()
+    words = [*story.actors, *states]
+    # with no group or state to name (ransomware, DDoS by no one named), any sentence will do
+    named = not words or any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said) for w in words)
+    if (
+        lead.lang == "en"
+        and named
+        and 40 <= len(said) <= 300
+        and said[-1] in ".!?"
+        and said != avoid.strip()
+    ):
+        return f"{said[:-1]} ({lead.publisher}, {day(lead.published_at)}){said[-1]}"
+    if story.actors:
+        who = f"activity by {join(story.actors[:2])}"
+    elif key:
+        who = f"activity by {SET_NAMES.get(key, key)}-linked actors"
+    else:
+        who = "unattributed activity"
+    sectors = names(story.sectors[:3], SECTOR_NAMES)
+    places = names(story.targets[:3], COUNTRY_NAMES)  # never the actor's own (the tagger)
+    noun = "sectors" if len(sectors) > 1 else "sector"
+    against = f" against the {join(sectors)} {noun}" if sectors else ""
+    if places:
+        against += f" in {join(places)}" if sectors else f" against targets in {join(places)}"
+    return (
+        f"On {day(lead.published_at)} {the(lead.publisher)} reported {who}{against}: "
+        f"“{story.title.strip()}”."
+    )
+
+
+# the source says the flaw is being used, not only that it exists ("exploited", "zero-day",
+# 悪用, "ära kasutatud"); matched in the sentence that names the CVE
+
+
+def alternate(lists: Iterable[list[str]]) -> list[str]:
+    """One from each list in turn, without repeats: a claim about both partners is backed by
+    each partner's own evidence first."""
+    out: list[str] = []
+    for row in zip_longest(*lists):
+        out.extend(i for i in row if i is not None and i not in out)
+    return out

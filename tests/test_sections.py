@@ -1,0 +1,338 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Analytic actor sections, pull-quotes, non-state threats, change since the last brief, what
+to watch and conclusions tied to evidence (issue #13): each sentence template at 0, 1, 2 and
+many, and each fact stated only when a source's words give it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from threatbrief.brief import analysis, sections
+from threatbrief.brief.change import since_last
+from threatbrief.brief.conclusions import conclusions
+from threatbrief.brief.nonstate import kind, nonstate
+from threatbrief.brief.notes import Notes
+from threatbrief.brief.stories import Story, make_story
+from threatbrief.brief.watch import follow_ups
+from threatbrief.brief.write import build_brief
+from threatbrief.models import TLP, BriefItem, Period
+
+WHEN = datetime(2026, 11, 10, tzinfo=UTC)
+
+
+def item(n: int, title: str, summary: str = "", **kw: object) -> BriefItem:
+    fields: dict[str, object] = {
+        "id": f"i{n}", "feed_id": f"f{n}", "publisher": "CISA", "kind": "cert", "lang": "en",
+        "url": f"https://cert.example/{n}", "title": title, "summary": summary,
+        "published_at": WHEN, "tlp": TLP.CLEAR,
+    }  # fmt: skip
+    fields.update(kw)
+    return BriefItem(**fields)  # type: ignore[arg-type]
+
+
+def story(n: int, title: str, summary: str = "", **kw: object) -> Story:
+    return make_story([item(n, title, summary, **kw)], ["EE", "JP"])
+
+
+# ------------------------------------------------------------------ the sentence templates
+@pytest.mark.parametrize(
+    ("organs", "groups", "expected"),
+    [
+        ([], [], "No source names a group; the attribution is to China as a state."),
+        ([], ["APT31"], "The one group named is APT31."),
+        ([], ["APT31", "APT41"], "The groups named most are APT31 and APT41."),
+        (
+            ["the Ministry of State Security (MSS)"],
+            ["APT31", "APT41", "MirrorFace"],
+            "The sources tie the activity to the Ministry of State Security (MSS); the groups "
+            "they name most are APT31, APT41 and MirrorFace.",
+        ),
+        (["the FSB", "the SVR"], [], "The sources tie the activity to the FSB and the SVR."),
+    ],
+    ids=["none", "one", "two", "many-with-organ", "organs-only"],
+)
+def test_who_names_the_organ_where_the_sources_do(
+    organs: list[str], groups: list[str], expected: str
+) -> None:
+    assert sections._who("China", organs, groups) == expected
+
+
+@pytest.mark.parametrize(
+    ("sectors", "countries", "expected"),
+    [
+        ([], [], ""),
+        (["government"], [], "Its reported targets were in the government sector."),
+        ([], ["Japan"], "Its reported targets were in Japan."),
+        (
+            ["government", "defence"],
+            ["Estonia", "Japan"],
+            "Its reported targets were in the government and defence sectors, in Estonia and "
+            "Japan.",
+        ),
+        (
+            ["education and research", "finance", "energy"],
+            ["Estonia", "Japan", "Latvia"],
+            "Its reported targets were in the education and research, finance, and energy "
+            "sectors, in Estonia, Japan and Latvia.",
+        ),
+    ],
+    ids=["none", "one-sector", "one-country", "two", "many"],
+)
+def test_to_whom_reads_as_one_sentence(
+    sectors: list[str], countries: list[str], expected: str
+) -> None:
+    assert sections._whom(sectors, countries) == expected
+
+
+@pytest.mark.parametrize(
+    ("methods", "expected"),
+    [
+        ([], ""),
+        ([("DDoS", 3)], "The method the sources name is DDoS."),
+        (
+            [("spear-phishing", 3), ("DDoS", 1)],
+            "The methods the sources name are spear-phishing (3) and DDoS (1).",
+        ),
+        (
+            [("spear-phishing", 3), ("supply-chain compromise", 2), ("DDoS", 1)],
+            "The methods the sources name are spear-phishing (3), supply-chain compromise (2) "
+            "and DDoS (1).",
+        ),
+    ],
+    ids=["none", "one", "two", "many"],
+)
+def test_how_names_the_methods_with_their_counts(
+    methods: list[tuple[str, int]], expected: str
+) -> None:
+    assert sections._how(methods) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "before", "groups", "old", "expected"),
+    [
+        (3, 0, [], set(), "The previous period had no event attributed to China-linked actors."),
+        (1, 1, ["APT31"], {"APT31"},
+         "The previous period had 1 event attributed to China-linked actors, as many as this "
+         "one."),
+        (3, 1, ["APT31", "APT41"], {"APT31"},
+         "The previous period had 1 event attributed to China-linked actors, fewer than this "
+         "one. APT41 was not named in it."),
+        (16, 10, ["A", "B", "C", "D"], set(),
+         "The previous period had 10 events attributed to China-linked actors; this period's "
+         "16 are up 60%. A, B and C were not named in it."),
+    ],
+    ids=["no-events-before", "same", "small-counts", "many"],
+)  # fmt: skip
+def test_what_changed_prints_no_percentage_on_small_counts(
+    now: int, before: int, groups: list[str], old: set[str], expected: str
+) -> None:
+    assert sections._changed("China", now, before, groups, old) == expected
+
+
+@pytest.mark.parametrize(
+    ("n_stories", "aims", "expected"),
+    [
+        (1, {}, "Sources reported 1 event attributed to China-linked actors (1 report)."),
+        (1, {"espionage": 1}, "Sources reported 1 event attributed to China-linked actors "
+         "(1 report), espionage."),
+        (4, {"revenue": 3, "espionage": 1}, "Sources reported 4 events attributed to "
+         "China-linked actors (4 reports), most of them theft for revenue."),
+        (5, {"espionage": 2, "disruption": 1}, "Sources reported 5 events attributed to "
+         "China-linked actors (5 reports), chiefly espionage (2 of 5)."),
+        (4, {"espionage": 2, "disruption": 2}, "Sources reported 4 events attributed to "
+         "China-linked actors (4 reports), as much espionage as disruption."),
+    ],
+    ids=["no-aim", "one", "most", "chiefly", "tie"],
+)  # fmt: skip
+def test_the_overview_names_an_aim_only_as_far_as_the_sources_do(
+    n_stories: int, aims: dict[str, int], expected: str
+) -> None:
+    stories = [story(n, f"Event {n}") for n in range(n_stories)]
+    assert sections._overview("China", stories, Counter(aims)) == expected
+
+
+# ------------------------------------------------------------------ facts from the words
+def test_aims_methods_organs_and_sums_come_from_the_sources_words() -> None:
+    theft = story(
+        1,
+        "FBI attributes 308 million USD theft from DMM Bitcoin to TraderTraitor",
+        "TraderTraitor compromised an employee of a wallet software company.",
+        actor_sets=("north-korea",),
+    )
+    assert analysis.aims(theft) == ["revenue"]
+    assert "supply-chain compromise" in analysis.methods(theft)
+    assert analysis.sums(theft) == ["308 million USD"]
+    gru = story(2, "GRU Unit 26165 targets logistics firms with spear-phishing")
+    assert analysis.organs(gru, "russia") == ["military intelligence, the GRU"]
+    assert analysis.methods(gru) == ["spear-phishing"]
+    plain = story(3, "Guidance for telecom operators")
+    assert analysis.aims(plain) == analysis.methods(plain) == analysis.sums(plain) == []
+
+
+def test_a_story_of_two_actors_gives_each_only_its_own_clauses() -> None:
+    both = story(
+        4,
+        "Threat landscape",
+        "CERT-EU records DDoS by pro-Russian hacktivists against Union entities, and espionage "
+        "by state-sponsored groups from China.",
+        actor_sets=("china", "russia"),
+    )
+    china = ["China", "Chinese"]
+    assert "DDoS" not in analysis.methods(both, china)
+    assert analysis.aims(both, china) == ["espionage"]
+    assert "DDoS" in analysis.methods(both, ["Russia", "Russian"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Attacks hit ministries in Estonia. more", "Attacks hit ministries in Estonia."),
+        ("Attacks hit ministries in Estonia […]", "Attacks hit ministries in Estonia."),
+        ("Attacks hit ministries Read more »", "Attacks hit ministries."),
+        ("MirrorFace が攻撃", "MirrorFace が攻撃。"),
+        ("The Kremlin denies it.", "The Kremlin denies it."),
+    ],
+)
+def test_a_quoted_sentence_loses_the_feeds_debris(text: str, expected: str) -> None:
+    assert analysis.clean_sentence(text) == expected
+
+
+def test_the_sources_own_hedge_is_kept_in_its_words() -> None:
+    assert analysis.hedge(story(5, "Suspected Chinese hackers breach a telco")) == "suspected"
+    assert analysis.hedge(story(6, "x", "We assess with moderate confidence it is APT41.")) == (
+        "assess with moderate confidence"
+    )
+    assert analysis.hedge(story(7, "APT41 breaches a telco")) == ""
+
+
+# ------------------------------------------------------------------ the pull-quote
+def test_the_pull_quote_names_actor_victim_and_consequence_from_the_best_source() -> None:
+    lead = make_story(
+        [
+            item(1, "Advisory", "We have posted a Q&A. APT28 stole e-mail from ministries in "
+                 "Estonia. Read more", actor_sets=("russia",), actors=("APT28",),
+                 targets=("EE",), sectors=("government",)),
+            item(2, "News", "Reporters heard of a hack.", kind="news", publisher="Paper",
+                 actor_sets=("russia",), actors=("APT28",), targets=("EE",)),
+        ],
+        ["EE", "JP"],
+    )  # fmt: skip
+    quote = sections.pull_quote("russia", [lead])
+    assert quote is not None
+    assert quote.text == "APT28 stole e-mail from ministries in Estonia."
+    assert quote.story.items[quote.item_index].publisher == "CISA"
+
+
+def test_a_quote_in_japanese_is_followed_by_an_english_gloss() -> None:
+    ja = story(
+        8,
+        "MirrorFaceによる攻撃",
+        "警察庁は、MirrorFaceが外務省などを標的とした攻撃を行ったと発表した。",
+        lang="ja", publisher="National Police Agency", actor_sets=("china",),
+        actors=("MirrorFace",), targets=("JP",), sectors=("government",),
+    )  # fmt: skip
+    section = sections.actor_section(1, "china", [ja], [], ["EE", "JP"], Notes(), {})
+    assert section.pull_quote_lang == "ja"
+    assert section.pull_quote.startswith("警察庁は")
+    assert section.pull_quote_gloss == (
+        "The National Police Agency reports activity by MirrorFace against the government "
+        "sector in Japan."
+    )
+
+
+def test_a_section_never_lists_the_actors_own_country_and_every_claim_has_notes() -> None:
+    spying = story(
+        9, "Chinese hackers spy on dissidents", "China's MSS spied on dissidents in Japan.",
+        actor_sets=("china",), targets=("CN", "JP"),
+    )  # fmt: skip
+    section = sections.actor_section(1, "china", [spying], [], ["EE", "JP"], Notes(), {})
+    assert "CN" not in section.targets
+    whom = [c.text for p in section.paragraphs for c in p if c.text.startswith("Its reported")]
+    assert whom == ["Its reported targets were in Japan."]
+    claims = [c for p in section.paragraphs for c in p]
+    # every sentence that states a fact of the sources has notes; only an absence has none
+    assert [c.text for c in claims if not c.notes] == [
+        "The previous period had no event attributed to China-linked actors."
+    ]
+    assert section.organs == ["the Ministry of State Security (MSS)"]
+
+
+# ------------------------------------------------------------------ non-state, change, watch
+def test_non_state_threats_are_kept_apart_by_kind() -> None:
+    ransom = story(10, "Qilin ransomware halts a brewer", actors=("Qilin",), targets=("JP",))
+    ddos = story(11, "DDoS delays flights", targets=("JP",))
+    state = story(12, "APT28 DDoS", actor_sets=("russia",), targets=("JP",))
+    assert kind(ransom) == "ransomware" and kind(ddos) == "ddos"
+    assert nonstate([], ["EE", "JP"], Notes()) == []
+    rows = nonstate([ransom, ddos, state], ["EE", "JP"], Notes())
+    assert [r["code"] for r in rows] == ["JP"]
+    assert rows[0]["claim"].text == (
+        "Against Japan, the sources report 2 events that none attributes to a state: "
+        "1 ransomware attack (Qilin) and 1 DDoS attack."
+    )
+    assert rows[0]["claim"].notes == [1, 2]
+
+
+def test_change_since_the_last_brief_names_only_what_is_new() -> None:
+    old = story(13, "APT28 hits Estonia", actors=("APT28",), targets=("EE",))
+    new = story(14, "APT29 hits Japan", actors=("APT29",), targets=("JP",))
+    assert since_last([old, new], [], None, lambda s: 1) == {}
+    last = {"label": "October 2026", "findings": {"groups": ["APT28"], "targets": ["EE"]}}
+    notes = Notes()
+    change = since_last([old, new], [], last, lambda s: notes.cite(s.items[0]))
+    assert change["label"] == "October 2026"
+    assert [g["name"] for g in change["groups"]] == ["APT29"]
+    assert [t["name"] for t in change["targets"]] == ["Japan"]
+    assert change["groups"][0]["notes"] == [1]
+
+
+def test_to_watch_holds_only_announced_follow_ups_after_the_period() -> None:
+    end = datetime(2026, 12, 1, tzinfo=UTC)
+    ahead = story(15, "Trial", "The trial of two MSS contractors is scheduled for 12 January "
+                  "2027.", published_at=datetime(2026, 11, 5, tzinfo=UTC))  # fmt: skip
+    past = story(16, "Deadline", "Agencies must patch by 20 November 2026.")
+    stale = story(17, "Plan", "CISA will publish guidance.",
+                  published_at=datetime(2026, 8, 1, tzinfo=UTC))  # fmt: skip
+    recent = story(18, "Plan", "CISA will publish guidance on the flaw.")
+    found = follow_ups([ahead, past, stale, recent], end)
+    assert [f.story_id for f in found] == [ahead.id, recent.id]
+    assert found[0].when == "2027-01-12" and found[1].when == ""
+
+
+# ------------------------------------------------------------------ conclusions
+def _brief(stories_items: list[BriefItem]) -> list[str]:
+    ctx = build_brief(
+        stories_items, [], Period.month(2026, 11), ["EE", "JP"], "desk", WHEN, [], [], {}, []
+    )
+    return [c.text for c in ctx.conclusions]
+
+
+def test_conclusions_follow_the_findings_and_carry_notes() -> None:
+    shared = [
+        item(20, "APT28 breaches an Estonian ministry", "APT28 breached a ministry.",
+             actor_sets=("russia",), actors=("APT28",), targets=("EE",)),
+        item(21, "APT28 phishing hits Japanese diplomats", "APT28 phished diplomats.",
+             actor_sets=("russia",), actors=("APT28",), targets=("JP",), feed_id="g"),
+    ]  # fmt: skip
+    alone = [
+        item(22, "Lazarus steals from a Japanese exchange", "Lazarus stole 10 million USD.",
+             actor_sets=("north-korea",), actors=("Lazarus Group",), targets=("JP",)),
+    ]  # fmt: skip
+    with_shared = _brief(shared)
+    assert with_shared[0].startswith("APT28 targeted both Estonia and Japan")
+    assert with_shared[1].startswith("Estonia to Japan: the sources attribute 1 event")
+    assert with_shared[2].startswith("Japan to Estonia: the sources attribute 1 event")
+    without = _brief(alone)
+    assert without[0].startswith("No group or method was reported against both")
+    assert without[1].startswith("Estonia to Japan: no source reported an event against Estonia")
+    assert "Lazarus Group" in without[2]
+    ctx = build_brief(shared, [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [], {}, [])
+    assert all(c.notes for c in ctx.conclusions[:3])
+    assert not any("STIX" in c.text for c in ctx.conclusions)  # no advertisement
+
+
+def test_conclusions_for_no_events_claim_nothing() -> None:
+    assert conclusions([], [], ["EE", "JP"], [], Notes())[0].notes == []
