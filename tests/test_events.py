@@ -141,15 +141,46 @@ ALIASES_JA = [
 ]
 
 
+# no group named: a victim's own notice in Japanese and the news of it in English
+DDOS_EN_AND_JA = [
+    _item(
+        "kumo-ja",
+        "kumo-notice",
+        "雲海航空にDDoS攻撃、国内線の手続きに遅れ",
+        "雲海航空のネットワークがDDoS攻撃を受け、搭乗手続きと航空券の販売が一時停止した。",
+        lang="ja",
+        sectors=("transport",),
+        targets=("JP",),
+    ),
+    _item(
+        "kumo-en",
+        "news-en",
+        "Unkai Airways hit by DDoS attack, delaying check-in",
+        "A DDoS attack on the airline's network stopped check-in and ticket sales for hours; "
+        "no group was named.",
+        days=0.5,
+        sectors=("transport",),
+        targets=("JP",),
+    ),
+]
+
+
 @pytest.mark.parametrize(
     "items,reason",
     [
+        (DDOS_EN_AND_JA, "method+victim+window"),
         (JOINT_BY_ID, "advisory-id"),
         (JOINT_BY_ACTOR, "actor+victim+window"),
         (EN_AND_JA, "actor+victim+window"),
         (ALIASES_JA, "text"),
     ],
-    ids=["joint-advisory-by-id", "joint-advisory-by-actor", "english-and-japanese", "aliases"],
+    ids=[
+        "unattributed-ddos-in-two-languages",
+        "joint-advisory-by-id",
+        "joint-advisory-by-actor",
+        "english-and-japanese",
+        "aliases",
+    ],
 )
 def test_reports_of_one_event_are_one_story(items: list[BriefItem], reason: str) -> None:
     (event,) = cluster(items, aliases=actor_aliases())
@@ -349,3 +380,31 @@ def test_a_digest_lists_a_joint_advisory_once_with_every_source() -> None:
     (story,) = digest.stories
     assert {p for p, _url in story.links} == {"cisa", "ncsc-uk"}
     assert story.story.merged_on == ["advisory-id"]
+
+
+def _ddos(
+    id: str, feed: str, title: str, summary: str = "", *, days: float, sector: str
+) -> BriefItem:
+    return _item(id, feed, title, summary, days=days, sectors=(sector,), targets=("JP",))
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        # three days apart: two attacks, however alike
+        (_ddos("a", "f1", "DDoS slows an airline's booking site", days=0, sector="transport"),
+         _ddos("b", "f2", "Flights delayed after a DDoS on check-in", days=3, sector="transport")),
+        # the same day, other sectors
+        (_ddos("a", "f1", "Online banking slowed by a DDoS", days=0, sector="finance"),
+         _ddos("b", "f2", "Port terminal bookings stopped after a DDoS", days=0,
+               sector="transport")),
+        # the same day and sector, other victims named
+        (_ddos("a", "f1", "Bank hit by a DDoS attack", "Kawabe Bank's online service was down.",
+               days=0, sector="finance"),
+         _ddos("b", "f2", "Lender hit by a DDoS attack", "Tomita Credit's app was slow.", days=0,
+               sector="finance")),
+    ],
+    ids=["days-apart", "other-sectors", "other-victims"],
+)  # fmt: skip
+def test_unattributed_attacks_alike_in_method_stay_apart(pair: tuple[BriefItem, ...]) -> None:
+    assert len(cluster(list(pair))) == 2

@@ -52,7 +52,8 @@ AIMS: dict[str, re.Pattern[str]] = {
         r"暗号資産.{0,10}(?:窃取|流出|盗)", r"不正流出", r"raha\w* varas", r"krüptoraha",
     ),
     "disruption": _any(
-        r"\bDDoS\b", r"denial[- ]of[- ]service", r"\bwiper", r"sabotage", r"destructive",
+        r"(?<![A-Za-z])DDoS(?![A-Za-z])", r"denial[- ]of[- ]service", r"\bwiper", r"sabotage",
+        r"destructive",
         r"disrupt", r"halt(?:s|ed)? (?:production|operations)", r"outage", r"サービス妨害",
         r"DDoS攻撃", r"teenusetõkestus", r"ummistusrünn",
     ),
@@ -86,7 +87,9 @@ METHODS: dict[str, re.Pattern[str]] = {
         r"'?s? (?:employee|update|build)", r"compromised an employee of",
         r"tarneahel",
     ),
-    "DDoS": _any(r"\bDDoS", r"denial[- ]of[- ]service", r"teenusetõkestus", r"ummistusrünn"),
+    "DDoS": _any(
+        r"(?<![A-Za-z])DDoS", r"denial[- ]of[- ]service", r"teenusetõkestus", r"ummistusrünn"
+    ),
     "fraudulent IT workers": _any(
         r"IT workers", r"remote (?:IT )?workers", r"IT労働者", r"get hired", r"fake (?:job|hire)",
     ),

@@ -75,7 +75,9 @@ class Event(list[BriefItem]):
     """The items of one event, and why they were merged (`merged_on`, sorted): `address` (a
     shared canonical link or a link between feeds), `advisory-id` (a CISA, ICS, JVN, JPCERT or
     CERT-EU identifier, or a CVE with the same actor), `actor+victim+window` (the same group
-    against the same sector or country within the window) or `text` (near-duplicate title and
+    against the same sector or country within the window), `method+victim+window` (no actor
+    named: the same DDoS or ransomware against the same sector and country within two days)
+    or `text` (near-duplicate title and
     summary once actor aliases are read as their group's name)."""
 
     merged_on: tuple[str, ...] = ()
@@ -111,6 +113,18 @@ _MIN_SHARED = 4
 TEXT_THRESHOLD = 72.0  # rapidfuzz ratio of the sorted token strings, 0-100
 # Two same-language reports of one event share words; below this the actor rule is vetoed.
 VETO_THRESHOLD = 40.0
+# Items that name no actor are one event by their method, victim sector and country only
+# within two days: a victim's notice and the news of it, a CERT's alert and its translation.
+_METHODS = {
+    "ddos": re.compile(
+        r"(?<![A-Za-z])DDoS|denial[- ]of[- ]service|サービス妨害|teenusetõkestus", re.I
+    ),
+    "ransomware": re.compile(r"ransomware|ランサムウェア|lunavara", re.I),
+}
+_METHOD_WINDOW = 2 * 86_400.0
+# words written like names that name a method, not a victim ("DDoS" in two reports of two
+# attacks is no sign that they are one)
+_NOT_VICTIMS = frozenset({"ddos", "dos", "ransomware", "apt"})
 # Co-signed advisories come out on the same day (seconds), from authorities.
 _JOINT_RELEASE = 86_400.0
 _AUTHORITIES = frozenset({"cert", "government"})
@@ -309,6 +323,7 @@ def cluster(
     common = max(3, len(items) // 200)
     # a place tells no victim from another: the items' targets already say where
     unplaced = {w for p in places for w in p.lower().split()}
+    unplaced |= _NOT_VICTIMS
     names = [{n for n in kept if name_df[n] <= common and n not in unplaced} for kept in names]
     profiles = _Profiles(items, names)
     for n in range(len(items)):  # events already joined by address or identifier
@@ -316,6 +331,7 @@ def cluster(
         if root != n:
             profiles.join(root, n, root)
     _by_actor(items, merger, keyed, profiles, span)
+    _by_actor(items, merger, keyed, profiles, min(span, _METHOD_WINDOW), by_method=True)
     _by_text(items, merger, sets, keyed, profiles, span, threshold)
     groups: dict[int, Event] = {}
     for n, item in enumerate(items):
@@ -400,17 +416,32 @@ def _by_actor(
     keyed: list[str],
     profiles: _Profiles,
     span: float,
+    *,
+    by_method: bool = False,
 ) -> None:
     """The same group against the same sector (or, with no sector, the same country) within
     the window, unless something tells the two apart (`_Profiles.apart`: other countries,
     other victims named, two reports from one feed) or, in one language, their words barely
-    overlap. Two attacks by one group in one week stay two stories."""
+    overlap. Two attacks by one group in one week stay two stories.
+
+    `by_method` reads the same rule for items that name no group and no state: the same
+    method (a DDoS, ransomware) against the same sector in the same country, so that a
+    victim's own notice and a report in another language are one event."""
     buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for n, item in enumerate(items):
-        victims = [f"s:{x}" for x in item.sectors] or [f"c:{t}" for t in item.targets]
-        for actor in item.actors:
+        if by_method:
+            if item.actors or item.actor_sets or not item.targets:
+                continue
+            text = f"{item.title} {item.summary}"
+            actors = [m for m, pattern in _METHODS.items() if pattern.search(text)]
+            victims = [f"s:{x}/{t}" for x in item.sectors for t in item.targets]
+        else:
+            actors = list(item.actors)
+            victims = [f"s:{x}" for x in item.sectors] or [f"c:{t}" for t in item.targets]
+        for actor in actors:
             for victim in victims:
                 buckets[(actor, victim)].append(n)
+    reason = "method+victim+window" if by_method else "actor+victim+window"
     when = [_when(i) for i in items]
     for members in buckets.values():
         if len(members) < 2:
@@ -432,7 +463,7 @@ def _by_actor(
                     keyed[a], keyed[b], score_cutoff=VETO_THRESHOLD
                 ):
                     continue
-                if merger.union(a, b, "actor+victim+window"):
+                if merger.union(a, b, reason):
                     profiles.join(ra, rb, merger.find(a))
                     break
 
