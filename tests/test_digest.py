@@ -276,7 +276,7 @@ def test_one_event_from_three_feeds_is_one_story_with_its_date_publishers_and_pa
     )
     assert "5 March 2025 to 12 March 2025" in text
     assert text.count("1. AA25-071A: Volt Typhoon targets") == 1 and "\n2. " not in text
-    assert "Reported by CISA, JPCERT/CC and NCSC UK:" in text
+    assert "Reported by CISA, JPCERT/CC and NCSC UK." in text
     assert "   4 March 2025 · Partner: Estonia, Japan\n" in text
     assert "Reported by CISA, JPCERT/CC and NCSC UK" in html and "Partner: Estonia, Japan" in html
     assert "1 story" in html and "1 stories" not in html
@@ -318,7 +318,9 @@ def test_the_next_digest_lists_new_stories_first_and_marks_those_sent_before(
     # under the headline it was sent with, whichever report now leads the story
     assert "2. AA25-071A: Volt Typhoon targets Estonian" in sent
     assert "Sent before; new reports from NCSC UK." in sent
-    assert "Reported by CISA and NCSC UK:" in sent  # every publisher, those sent before too
+    # every publisher is named, those sent before too; only the new report's link is given
+    assert "Reported by CISA and NCSC UK.\n   NCSC UK: https://www.ncsc.gov.uk/b-b\n\n" in sent
+    assert after.count("https://www.cisa.gov/a-a") == 0 and before.count("/a-a") == 1
     assert "Sent before; its report was updated since." in sent
     assert "parliament" in sent and "Salt Typhoon" not in sent
 

@@ -42,7 +42,7 @@ class DigestStory:
     title: str
     summary: str
     labels: list[str]
-    links: list[tuple[str, str]]
+    links: list[tuple[str, str]]  # (publisher, address) of each report new to this digest
     story: Story
     date: datetime | None = None  # when its first report was published
     publishers: list[str] = field(default_factory=list)  # every publisher, once each
@@ -252,25 +252,29 @@ class WindowStories:
         return sorted(found, key=lambda s: (-s.score, s.title))
 
 
-def _listed(story: Story, sub: Subscriber, sent: Collection[str]) -> DigestStory:
+def _listed(
+    story: Story, sub: Subscriber, sent: Collection[str], earlier: Collection[str]
+) -> DigestStory:
+    """A story as listed; the links are those of the window's reports only, so a report
+    reaches a subscriber's digests once (its publisher is named again, its link is not)."""
     labels = (
         [SET_NAMES.get(a, a) for a in story.actor_sets]
         + story.actors[:3]
         + [SECTOR_NAMES.get(x, x) for x in story.sectors[:3]]
     )
-    earlier = [i for i in story.items if i.id in sent]
+    had = [i for i in story.items if i.id in sent]
     # a story sent before keeps the headline the reader had (items come lead first)
-    known = earlier[0] if earlier else story
+    known = had[0] if had else story
     return DigestStory(
         known.title,
         first_sentence(known.summary or known.title),
         labels,
-        [(i.publisher, i.url) for i in story.items if i.url],
+        [(i.publisher, i.url) for i in story.items if i.url and i.id not in earlier],
         story,
         date=story.first_seen,
         publishers=story.publishers,
         partners=[COUNTRY_NAMES.get(p, p) for p in sub.partners if p in story.targets],
-        sent_before=bool(earlier),
+        sent_before=bool(had),
         new_publishers=sorted({i.publisher for i in story.items if i.id not in sent}),
     )
 
@@ -303,7 +307,7 @@ def build_digest(
     before = [any(i.id in sent for i in s.items) for s in stories]
     order = sorted(range(len(stories)), key=before.__getitem__)  # stable: rank kept within
     stories = [stories[n] for n in order]
-    listed = [_listed(s, subscriber, sent) for s in stories[:MAX_STORIES]]
+    listed = [_listed(s, subscriber, sent, window.earlier) for s in stories[:MAX_STORIES]]
     tlp = max((i.tlp for s in stories for i in s.items), default=TLP.CLEAR)
     updates = sum(before)
     return DigestContext(
