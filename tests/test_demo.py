@@ -36,7 +36,9 @@ def test_demo_writes_every_output_from_the_sample_corpus(tmp_path: Path) -> None
 
     (eml,) = (out / "outbox").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=default)
-    assert msg["Subject"].startswith("Threat digest") and msg["List-Unsubscribe"]
+    # the subject names the top story and ends in the digest's level
+    assert len(msg["Subject"]) <= 100 and msg["Subject"].endswith("]") and msg["List-Unsubscribe"]
+    assert msg["Subject"].count("[TLP:") == 1
     assert msg.get_body(("plain",)) is not None and msg.get_body(("html",)) is not None
 
     bundle = json.loads((out / "exports" / "EE-JP.stix.json").read_text())

@@ -87,7 +87,9 @@ def test_digests_go_to_a_real_smtp_server_once(
     by_to = {m["To"]: m for m in sink.messages}
     assert set(by_to) == {"ru@cert.example", "kp@cert.example"}
     ru = by_to["ru@cert.example"]
-    assert ru["Subject"] == "Threat digest 5 Mar – 12 Mar 2025: 1 story [TLP:CLEAR]"
+    assert ru["Subject"] == (
+        "Russia: GRU hackers target Estonian ministries · 5 Mar – 12 Mar 2025 [TLP:CLEAR]"
+    )
     assert ru.get_body(("plain",)) is not None and ru.get_body(("html",)) is not None
     token = db.execute("select token from subscribers where email = 'ru@cert.example'").fetchone()
     assert (

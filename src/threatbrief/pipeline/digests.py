@@ -47,6 +47,48 @@ __all__ = [
 ]
 
 
+# A subscriber's last digest is clustered with the week of items before it (the stories'
+# merge window), so that a new report of an event they already had is known as such.
+EARLIER = timedelta(days=7)
+
+
+@dataclass
+class _Window:
+    """One window's clustered stories, shared by the subscribers who have it: which of its
+    items came before the window (`earlier`), and which were edited after they were first
+    stored (`edited`, with when they were first stored)."""
+
+    stories: WindowStories
+    earlier: frozenset[str]
+    edited: dict[str, datetime]
+
+    def sent(self, last_digest_at: datetime | None) -> frozenset[str]:
+        """The items a subscriber whose last digest was built at `last_digest_at` has had."""
+        if last_digest_at is None:
+            return frozenset()
+        edited = {i for i, first in self.edited.items() if first < last_digest_at}
+        return self.earlier | edited if edited else self.earlier
+
+
+def _window(
+    config: Config,
+    db: sqlite_utils.Database,
+    period: Period,
+    clearance: TLP,
+    changes: tuple[int, int] | None,
+    earlier: tuple[int, int] | None,
+) -> _Window:
+    items = period_items(config, db, period, clearance, changes=changes)
+    before = period_items(config, db, period, clearance, changes=earlier) if earlier else []
+    groups = cluster(
+        items + before, aliases=actor_aliases(), links=analyst_links(db), places=place_names()
+    )
+    old = frozenset(i.id for i in before)
+    return _Window(
+        WindowStories(groups, earlier=old), old, item_table.edited_items(db, [i.id for i in items])
+    )
+
+
 def _digest_message(
     config: Config,
     db: sqlite_utils.Database,
@@ -55,11 +97,16 @@ def _digest_message(
     now: datetime,
     template_dir: Path | None = None,
     changes: tuple[int, int] | None = None,
-    cache: dict[tuple[object, ...], WindowStories] | None = None,
+    cache: dict[tuple[object, ...], _Window] | None = None,
+    *,
+    last_digest_at: datetime | None = None,
+    earlier: tuple[int, int] | None = None,
 ) -> tuple[EmailMessage, str] | None:
     """The digest email for one subscriber and period, with its TLP level, or None when there
     is nothing to send. With `changes` (after, upto), the items are those committed in that
-    range of the commit order instead of those dated in the period.
+    range of the commit order instead of those dated in the period. `last_digest_at` is when
+    the subscriber's previous digest was built, and `earlier` the range of commits before the
+    window clustered with it, so that stories it carried are not presented as new.
 
     The clearance is applied in the store query; red never leaves by email. Subscribers who
     share a window and a clearance share one query through `cache`.
@@ -67,17 +114,10 @@ def _digest_message(
     clearance = ceiling(subscriber.tlp, "email")
     if clearance is None:
         return None
-    key: tuple[object, ...] = (period.start, period.end, changes, clearance)
+    key: tuple[object, ...] = (period.start, period.end, changes, earlier, clearance)
     window = cache.get(key) if cache is not None else None
     if window is None:
-        window = WindowStories(
-            cluster(
-                period_items(config, db, period, clearance, changes=changes),
-                aliases=actor_aliases(),
-                links=analyst_links(db),
-                places=place_names(),
-            )
-        )
+        window = _window(config, db, period, clearance, changes, earlier)
         if cache is not None:
             cache[key] = window
     # One-click unsubscribe by mail: the subscriber's token in the subject identifies them.
@@ -86,7 +126,17 @@ def _digest_message(
         if subscriber.token
         else ""
     )
-    ctx = build_digest([], subscriber, period, now, config.organisation, unsubscribe, window=window)
+    ctx = build_digest(
+        [],
+        subscriber,
+        period,
+        now,
+        config.organisation,
+        unsubscribe,
+        window=window.stories,
+        last_digest_at=last_digest_at,
+        sent=window.sent(last_digest_at),
+    )
     if ctx.empty:
         return None
     text, html = render_digest(ctx, template_dir)
@@ -258,7 +308,15 @@ def _due(
     so it falls into the next window instead of between two.
     """
     upto = item_table.last_seq(db)
-    cache: dict[tuple[object, ...], WindowStories] = {}
+    cache: dict[tuple[object, ...], _Window] = {}
+    delivered = outbox_table.delivered_digests(db)
+    seq_at: dict[datetime, int] = {}  # most subscribers' last digests share their instants
+
+    def seq_before(instant: datetime) -> int:
+        if instant not in seq_at:
+            seq_at[instant] = item_table.seq_before(db, instant)
+        return seq_at[instant]
+
     for sub in outbox_table.subscribers(db):
         if (cadence is not None and sub.cadence != cadence) or (only and sub.email != only):
             continue
@@ -271,7 +329,26 @@ def _due(
             else item_table.seq_before(db, window.start)
         )
         changes = (after, max(after, upto))
-        built = _digest_message(config, db, sub, window, now, changes=changes, cache=cache)
+        # what their digests carried: what was committed in the week before the newest, up to
+        # it, and not before the first
+        span = delivered.get(sub.email)
+        last_at = span.end if span else None
+        earlier = (
+            (seq_before(max(span.end - EARLIER, span.start)), min(after, seq_before(span.end)))
+            if span
+            else None
+        )
+        built = _digest_message(
+            config,
+            db,
+            sub,
+            window,
+            now,
+            changes=changes,
+            cache=cache,
+            last_digest_at=last_at,
+            earlier=earlier if earlier and earlier[0] < earlier[1] else None,
+        )
         yield sub, window, changes[1], built
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "SaveResult",
     "content_hash",
     "count_items",
+    "edited_items",
     "get_item",
     "item_ids",
     "item_texts",
@@ -266,6 +267,22 @@ def seq_before(db: sqlite_utils.Database, instant: datetime) -> int:
             "select coalesce(max(seq), 0) from items where changed_at < ?", [ts_precise(instant)]
         ).fetchone()[0]
     )
+
+
+def edited_items(db: sqlite_utils.Database, ids: Sequence[str]) -> dict[str, datetime]:
+    """The items among `ids` whose text changed after they were first stored (revision 2 or
+    later), each with when it was first stored: a reader may have had its first text."""
+    found: dict[str, datetime] = {}
+    for chunk in chunks(list(ids)):
+        found.update(
+            (item_id, datetime.fromisoformat(first))
+            for item_id, first in db.execute(
+                f"select id, fetched_at from items where revision > 1 and fetched_at is not null "
+                f"and id in ({marks(chunk)})",
+                list(chunk),
+            )
+        )
+    return found
 
 
 def item_ids(db: sqlite_utils.Database) -> list[str]:

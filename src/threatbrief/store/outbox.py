@@ -14,10 +14,11 @@ from typing import Any
 
 import sqlite_utils
 
-from ..models import Subscriber
+from ..models import Period, Subscriber
 from ._sql import decode_tlp, marks, rows, table, ts, ts_precise
 
 __all__ = [
+    "delivered_digests",
     "mark_digest_sent",
     "outbox_message",
     "outbox_rows",
@@ -159,6 +160,25 @@ def mark_digest_sent(db: sqlite_utils.Database, email: str, end: datetime, seq: 
         "update subscribers set last_digest_end = ?, last_digest_seq = ? where email = ?",
         [ts_precise(end), seq, email],
     )
+
+
+# The states of a digest that reached its subscriber or is on its way (it goes before any
+# digest queued after it); `failed` and `cancelled` ones did not.
+DELIVERED = ("pending", "sending", "sent", "written")
+
+
+def delivered_digests(db: sqlite_utils.Database) -> dict[str, Period]:
+    """For each subscriber, the span of the digests that reached them or are on their way:
+    from the start of the first one's window to the end of the newest one's, which is when it
+    was built. Subscribers without one are left out."""
+    return {
+        email: Period(datetime.fromisoformat(start), datetime.fromisoformat(end))
+        for email, start, end in db.execute(
+            f"select email, min(period_start), max(period_end) from outbox "
+            f"where state in ({marks(DELIVERED)}) group by email",
+            DELIVERED,
+        )
+    }
 
 
 def requeue_failed(db: sqlite_utils.Database, now: datetime) -> int:
