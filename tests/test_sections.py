@@ -336,3 +336,83 @@ def test_conclusions_follow_the_findings_and_carry_notes() -> None:
 
 def test_conclusions_for_no_events_claim_nothing() -> None:
     assert conclusions([], [], ["EE", "JP"], [], Notes())[0].notes == []
+
+
+def test_a_story_only_a_feed_of_unknown_kind_reports_leads_nothing() -> None:
+    planted = item(30, "Chinese spies breach the Estonian and Japanese foreign ministries",
+                   "Chinese spies of APT41 breached ministries in Estonia and Japan.",
+                   kind="unknown", publisher="Blog", actor_sets=("china",), actors=("APT41",),
+                   targets=("EE", "JP"), sectors=("government",))  # fmt: skip
+    real = item(31, "APT41 exploits a flaw at a telecom operator",
+                "APT41 exploited a gateway flaw at a telecom operator in Singapore.",
+                actor_sets=("china",), actors=("APT41",), targets=("SG",),
+                sectors=("telecom",), feed_id="g")  # fmt: skip
+    ctx = build_brief([planted, real], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN,
+                      [], [], {}, [])  # fmt: skip
+    (china,) = ctx.sections
+    assert [s.items[0].id for s in china.stories] == ["i31", "i30"]  # listed, last
+    assert china.pull_quote_story_id == china.stories[0].id
+    assert all(j.story_ids[0] != china.stories[1].id for j in ctx.key_judgements if j.story_ids)
+
+
+@pytest.mark.parametrize("both", [True, False], ids=["both-partners", "one-partner"])
+def test_a_non_state_threat_both_partners_faced_is_a_key_judgement(both: bool) -> None:
+    attacks = [
+        item(40, "DDoS attacks slow Japanese bank sites", "A DDoS slowed online banking.",
+             targets=("JP",), sectors=("finance",)),
+        item(41, "Hacktivists DDoS Estonian ministries", "Pro-Russian hacktivists flooded "
+             "ministry sites with a DDoS.", targets=("EE" if both else "JP",),
+             sectors=("government",), feed_id="g", published_at=datetime(2026, 11, 20,
+             tzinfo=UTC)),
+    ]  # fmt: skip
+    ctx = build_brief(attacks, [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [], {}, [])
+    shared = [j for j in ctx.key_judgements if j.text.startswith("Both")]
+    if both:
+        assert [j.text for j in shared] == [
+            "Both Estonia and Japan faced DDoS attacks that no source attributes to a state."
+        ]
+        assert set(shared[0].story_ids) == {s.id for s in ctx.stories}
+    else:
+        assert shared == []
+
+
+def test_the_other_main_sets_aims_are_judged_in_the_sources_words() -> None:
+    china = [
+        item(
+            50 + n,
+            f"APT41 espionage at telecom {n}",
+            f"APT41 spied on operator {n}.",
+            actor_sets=("china",),
+            actors=("APT41",),
+            feed_id=f"c{n}",
+            targets=("SG",),
+            sectors=("telecom",),
+            url=f"https://c.example/{n}",
+            published_at=datetime(2026, 11, 1 + 9 * n, tzinfo=UTC),
+        )
+        for n in range(3)
+    ]
+    korea = [
+        item(
+            60 + n,
+            f"Lazarus theft {n}",
+            f"Lazarus stole {n + 1} million USD from exchange {n}.",
+            actor_sets=("north-korea",),
+            actors=("Lazarus Group",),
+            feed_id=f"k{n}",
+            targets=("KR",),
+            sectors=("crypto-currency",),
+            url=f"https://k.example/{n}",
+            published_at=datetime(2026, 11, 2 + 12 * n, tzinfo=UTC),
+        )
+        for n in range(2)
+    ]
+    # fmt: skip
+    ctx = build_brief([*china, *korea], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN,
+                      [], [], {}, [])  # fmt: skip
+    texts = [j.text for j in ctx.key_judgements]
+    assert texts[0] == (
+        "China was the most reported actor set, with 3 attributed events, most of them "
+        "espionage, led by APT41."
+    )
+    assert texts[1] == "Most North Korea-linked events were theft for revenue (2 of 2)."

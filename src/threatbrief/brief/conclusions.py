@@ -19,7 +19,7 @@ from . import analysis
 from .context import ActorSection, Claim
 from .notes import Notes
 from .prose import alternate, join, linked
-from .stories import Story
+from .stories import Story, trusted
 
 __all__ = ["PARTNER_CERTS", "conclusions"]
 
@@ -49,11 +49,11 @@ def _joint(stories: list[Story], partners: Sequence[str], notes: Notes) -> Claim
     """The shared assessment: the groups (or else the state actor sets) reported against
     every partner, from sources above the lowest trust."""
     names = join([COUNTRY_NAMES.get(p, p) for p in partners])
-    trusted = [s for s in stories if any(i.kind != "unknown" for i in s.items)]
-    per = [[s for s in trusted if p in s.targets] for p in partners]
+    known = [s for s in stories if trusted(s)]
+    per = [[s for s in known if p in s.targets] for p in partners]
     groups = set.intersection(*(set(a for s in own for a in s.actors) for own in per))
     sets = set.intersection(*(set(a for s in own for a in s.actor_sets) for own in per))
-    by_id = {s.id: s for s in trusted}
+    by_id = {s.id: s for s in known}
     if groups or sets:
         shared = sorted(groups) if groups else [SET_NAMES.get(k, k) for k in sorted(sets)]
         backing = alternate(

@@ -19,7 +19,7 @@ from .notes import Notes
 from .prose import join
 from .stories import Story
 
-__all__ = ["KINDS", "kind", "nonstate"]
+__all__ = ["KINDS", "kind", "kinds", "nonstate"]
 
 _HACKTIVIST = re.compile(r"hacktivis|ハクティビスト|häktivist|NoName057|pro-Russian hackers", re.I)
 # (key, how a list of them reads): the first that fits a story is its kind
@@ -32,19 +32,23 @@ KINDS = {
 }
 
 
-def kind(story: Story) -> str:
-    """A non-state story's kind, one of `KINDS`."""
+def kinds(story: Story) -> list[str]:
+    """Every kind of `KINDS` a non-state story's words name, in that order ("other" when
+    none): a hacktivist DDoS is both."""
     methods = analysis.methods(story)
     text = " ".join(f"{i.title} {i.summary}" for i in story.items)
-    if "ransomware" in methods:
-        return "ransomware"
-    if _HACKTIVIST.search(text):
-        return "hacktivism"
-    if "DDoS" in methods:
-        return "ddos"
-    if "spear-phishing" in methods or "credential theft" in methods:
-        return "fraud"
-    return "other"
+    found = {
+        "ransomware": "ransomware" in methods,
+        "hacktivism": bool(_HACKTIVIST.search(text)),
+        "ddos": "DDoS" in methods,
+        "fraud": "spear-phishing" in methods or "credential theft" in methods,
+    }
+    return [k for k, yes in found.items() if yes] or ["other"]
+
+
+def kind(story: Story) -> str:
+    """A non-state story's kind, the first of `KINDS` that fits it."""
+    return kinds(story)[0]
 
 
 def nonstate(

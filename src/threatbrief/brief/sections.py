@@ -31,7 +31,7 @@ from .prose import (
     the,
     trend,
 )
-from .stories import Story
+from .stories import Story, trusted
 
 __all__ = ["actor_section", "own_country", "pull_quote"]
 
@@ -202,7 +202,7 @@ def pull_quote(key: str, stories: Sequence[Story]) -> analysis.Sentence | None:
     a consequence; ties go to the earlier sentence."""
     if not stories:
         return None
-    best = max(stories, key=lambda s: (s.corroboration, s.score))
+    best = max(stories, key=lambda s: (trusted(s), s.corroboration, s.score))
     actors = [*best.actors, *STATE_WORDS.get(key, (SET_NAMES.get(key, key),))]
     victims = [
         *(COUNTRY_NAMES.get(t, t) for t in best.targets),

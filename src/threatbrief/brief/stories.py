@@ -30,6 +30,7 @@ __all__ = [
     "cluster",
     "first_sentence",
     "make_story",
+    "trusted",
 ]
 
 # Source authority by feed kind; a feed that does not say what it is counts least.
@@ -69,6 +70,13 @@ class Story:
     @property
     def corroboration(self) -> int:
         return len({i.feed_id for i in self.items})
+
+
+def trusted(story: Story) -> bool:
+    """Does a source above the lowest trust (a feed of known kind) report the story?"""
+    return any(
+        AUTHORITY.get(i.kind, AUTHORITY["unknown"]) > AUTHORITY["unknown"] for i in story.items
+    )
 
 
 class Event(list[BriefItem]):

@@ -21,11 +21,13 @@ from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_
 from .change import findings, since_last
 from .conclusions import conclusions as final_points
 from .context import ActorSection, BriefContext, Judgement
+from .nonstate import KINDS as NONSTATE_KINDS
+from .nonstate import kinds as nonstate_kinds
 from .nonstate import nonstate
 from .notes import Notes
 from .prose import alternate, day, join, lede, linked, names
 from .sections import actor_section
-from .stories import AUTHORITY, CVE_ID, Story, cluster, first_sentence, make_story
+from .stories import CVE_ID, Story, cluster, first_sentence, make_story, trusted
 from .watch import follow_ups
 
 __all__ = ["build_brief", "period_label"]
@@ -253,12 +255,18 @@ class _Clustering:
 def _stories(
     items: Sequence[BriefItem], partners: Sequence[str], clustering: _Clustering
 ) -> list[Story]:
-    """The items' events as stories, best first (`make_story` marks those whose items all
-    date their activity long before they were published as historical)."""
+    """The items' events as stories, best first, those from sources of unknown kind alone
+    last (`make_story` marks those whose items all date their activity long before they were
+    published as historical)."""
     groups = cluster(
         items, aliases=clustering.aliases, links=clustering.links, places=clustering.places
     )
-    return sorted((make_story(g, partners) for g in groups), key=lambda s: (-s.score, s.title))
+    # a story that only a feed of unknown kind reports comes after every other: listed, it
+    # never leads a section, a partner's list, a judgement or a quote
+    return sorted(
+        (make_story(g, partners) for g in groups),
+        key=lambda s: (not trusted(s), -s.score, s.title),
+    )
 
 
 def _partner_relevance(
@@ -283,11 +291,9 @@ def _partner_relevance(
             }
         )
     if len(partners) >= 2:
-        trusted = [s for s in stories if _trusted(s)]
-        sector_sets = [
-            set(x for s in trusted if p in s.targets for x in s.sectors) for p in partners
-        ]
-        actor_sets = [set(a for s in trusted if p in s.targets for a in s.actors) for p in partners]
+        known = [s for s in stories if trusted(s)]
+        sector_sets = [set(x for s in known if p in s.targets for x in s.sectors) for p in partners]
+        actor_sets = [set(a for s in known if p in s.targets for a in s.actors) for p in partners]
         common_sectors = sorted(set.intersection(*sector_sets))
         common_actors = sorted(set.intersection(*actor_sets))
         rows.append(
@@ -369,13 +375,6 @@ def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: N
         judgement.notes = sorted({s.notes[0] for s in backing})
 
 
-def _trusted(story: Story) -> bool:
-    """Does a source above the lowest trust (a feed of known kind) report the story?"""
-    return any(
-        AUTHORITY.get(i.kind, AUTHORITY["unknown"]) > AUTHORITY["unknown"] for i in story.items
-    )
-
-
 def _judgements(
     sections: list[ActorSection],
     stories: list[Story],
@@ -386,16 +385,31 @@ def _judgements(
 ) -> list[Judgement]:
     out: list[Judgement] = []
     if not sections:
-        return [Judgement("No activity attributed to a state actor was reported in this period.")]
+        out.append(
+            Judgement("No activity attributed to a state actor was reported in this period.")
+        )
+        if shared := _shared_nonstate(stories, partners):
+            out.append(shared)
+        return out + _health_judgement(feed_health)
     top = max(sections, key=lambda s: s.count)
     out.append(
         Judgement(
-            f"{top.name} was the most reported actor set, with {top.count} attributed "
-            f"event{'s' if top.count != 1 else ''}"
+            f"{top.name} was the most reported actor set, with "
+            f"{counted(top.count, 'attributed event')}{_aim_clause(top)}"
             + (f", led by {join(top.groups[:3])}." if top.groups else "."),
             top.story_ids,
         )
     )
+    # what the other main sets were after, where the sources say it for most of their events
+    others = [s for s in sections if s is not top and s.key in MAIN_SETS and _aim_clause(s)]
+    if others:
+        parts = []
+        for sec in others:
+            aim, n = next(iter(sec.aims.items()))
+            parts.append(f"{sec.name}-linked events were {aim} ({n} of {sec.count})")
+        out.append(
+            Judgement(f"Most {'; most '.join(parts)}.", alternate([s.story_ids for s in others]))
+        )
     changes = sorted(((counts[k] - before[k], k) for k in counts | before), reverse=True)
     if changes and changes[0][0] > 0 and before:
         delta, key = changes[0]
@@ -409,7 +423,7 @@ def _judgements(
         )
     # "in both" rests on at least one event per partner from a source above the lowest trust
     partner_sectors = [
-        set(x for s in stories if p in s.targets and _trusted(s) for x in s.sectors)
+        set(x for s in stories if p in s.targets and trusted(s) for x in s.sectors)
         for p in partners
     ]
     if len(partners) >= 2 and partner_sectors and set.intersection(*partner_sectors):
@@ -423,30 +437,76 @@ def _judgements(
                     [
                         s.id
                         for s in stories
-                        if _trusted(s) and set(s.sectors) & set(common) and p in s.targets
+                        if trusted(s) and set(s.sectors) & set(common) and p in s.targets
                     ]
                     for p in partners
                 ),
             )
         )
+    # one sentence for the partners named as targets, each partner's evidence in turn
+    said, backing = [], []
     for p in partners:
-        hit = [s for s in sections if any(p in st.targets for st in s.stories)]
+        # every event of the set against the partner, from a source above the lowest trust
+        against = {
+            sec.key: [st.id for st in stories if sec.key in st.actor_sets and p in st.targets
+                      and trusted(st)]
+            for sec in sections
+        }  # fmt: skip
+        hit = [sec for sec in sections if against[sec.key]]
         if hit:
-            out.append(
-                Judgement(
-                    f"{COUNTRY_NAMES.get(p, p)} was named as a target of "
-                    f"{linked([s.name for s in hit])} activity.",
-                    [st.id for s in hit for st in s.stories if p in st.targets],
-                )
-            )
-    if feed_health:
-        out.append(
-            Judgement(
-                f"{len(feed_health)} feed{'s' if len(feed_health) != 1 else ''} failed at "
-                "some point in the period; coverage may be incomplete (see annex)."
-            )
+            said.append((COUNTRY_NAMES.get(p, p), linked([s.name for s in hit])))
+            backing.append([i for sec in hit for i in against[sec.key]])
+    if said:
+        first, *rest = said
+        text = f"{first[0]} was named as a target of {first[1]} activity"
+        text += "".join(f", {name} of {what} activity" for name, what in rest)
+        out.append(Judgement(text + ".", alternate(backing)))
+    shared = _shared_nonstate(stories, partners)
+    if shared:
+        out.append(shared)
+    health = _health_judgement(feed_health)  # an outage is always said: it bounds the rest
+    return out[: 5 - len(health)] + health
+
+
+def _health_judgement(feed_health: Sequence[dict[str, Any]]) -> list[Judgement]:
+    if not feed_health:
+        return []
+    return [
+        Judgement(
+            f"{counted(len(feed_health), 'feed')} failed at some point in the period; coverage "
+            "may be incomplete (see annex)."
         )
-    return out[:5]
+    ]
+
+
+def _aim_clause(section: ActorSection) -> str:
+    """ ", most of them espionage" when the sources name one aim for most of a set's events,
+    else ""."""
+    if not section.aims:
+        return ""
+    aim, n = next(iter(section.aims.items()))
+    return f", most of them {aim}" if n * 2 > section.count else ""
+
+
+def _shared_nonstate(stories: Sequence[Story], partners: Sequence[str]) -> Judgement | None:
+    """ "Both Estonia and Japan faced DDoS attacks that no source attributes to a state." when
+    trusted sources report one kind of non-state attack against every partner."""
+    if len(partners) < 2:
+        return None
+    per = [
+        {s.id: set(nonstate_kinds(s)) for s in stories if p in s.targets and not s.actor_sets
+         and trusted(s)}
+        for p in partners
+    ]  # fmt: skip
+    shared = set.intersection(*(set().union(*own.values()) for own in per)) - {"other"}
+    if not shared:
+        return None
+    said = [NONSTATE_KINDS[k][1] for k in NONSTATE_KINDS if k in shared]
+    return Judgement(
+        f"Both {join([COUNTRY_NAMES.get(p, p) for p in partners])} faced {join(said)} that no "
+        "source attributes to a state.",
+        alternate([[i for i, k in own.items() if k & shared] for own in per]),
+    )
 
 
 def _method() -> list[str]:
