@@ -406,9 +406,14 @@ def _judgements(
         parts = []
         for sec in others:
             aim, n = next(iter(sec.aims.items()))
-            parts.append(f"{sec.name}-linked events were {aim} ({n} of {sec.count})")
+            parts.append(
+                f"the one {sec.name}-linked event was {aim}"
+                if sec.count == 1
+                else f"most {sec.name}-linked events were {aim} ({n} of {sec.count})"
+            )
+        text = "; ".join(parts)
         out.append(
-            Judgement(f"Most {'; most '.join(parts)}.", alternate([s.story_ids for s in others]))
+            Judgement(f"{text[:1].upper()}{text[1:]}.", alternate([s.story_ids for s in others]))
         )
     changes = sorted(((counts[k] - before[k], k) for k in counts | before), reverse=True)
     if changes and changes[0][0] > 0 and before:
