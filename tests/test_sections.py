@@ -416,3 +416,28 @@ def test_the_other_main_sets_aims_are_judged_in_the_sources_words() -> None:
         "espionage, led by APT41."
     )
     assert texts[1] == "Most North Korea-linked events were theft for revenue (2 of 2)."
+
+
+def test_common_to_both_names_shared_groups_methods_and_flaws_with_notes() -> None:
+    ee = item(70, "APT28 exploits CVE-2026-1111 at an Estonian ministry",
+              "APT28 exploited CVE-2026-1111 in a VPN gateway with spear-phishing lures.",
+              actor_sets=("russia",), actors=("APT28",), targets=("EE",),
+              sectors=("government",))  # fmt: skip
+    jp = item(71, "APT28 exploits CVE-2026-1111 at a Japanese ministry",
+              "APT28 exploited CVE-2026-1111 against a ministry in Japan after phishing "
+              "lures.", actor_sets=("russia",), actors=("APT28",), targets=("JP",),
+              sectors=("government",), feed_id="g", url="https://jp.example/1",
+              published_at=datetime(2026, 11, 25, tzinfo=UTC))  # fmt: skip
+    ctx = build_brief([ee, jp], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [],
+                      {}, [])  # fmt: skip
+    (common,) = [r for r in ctx.partner_relevance if r["code"] == "common"]
+    texts = [c.text for c in common["claims"]]
+    assert texts == [
+        "APT28 was reported against both.",
+        "Both faced spear-phishing.",
+        "CVE-2026-1111 was exploited against both.",
+    ]
+    # one event (the CVE with its group joins the two reports), cited in every claim
+    assert all(c.notes == [1] for c in common["claims"]) and len(ctx.stories) == 1
+    alone = build_brief([ee], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [], {}, [])
+    assert [r.get("claims") for r in alone.partner_relevance if r["code"] == "common"] == [[]]

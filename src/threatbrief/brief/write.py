@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
 from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES, counted
+from .analysis import methods as methods_of
 from .change import findings, since_last
 from .conclusions import conclusions as final_points
 from .context import ActorSection, BriefContext, Judgement
@@ -148,6 +149,9 @@ def build_brief(
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     _note_judgements(judgements, stories, notes)
     exploited = _exploited(stories, notes)
+    for row in relevance_rows:
+        if row["code"] == "common":
+            row["claims"] = _common_claims(stories, partners, exploited, notes)
     threats = nonstate(stories, partners, notes)
     watch = follow_ups(stories, period.end)
     by_id = {s.id: s for s in stories}
@@ -482,6 +486,63 @@ def _health_judgement(feed_health: Sequence[dict[str, Any]]) -> list[Judgement]:
             "may be incomplete (see annex)."
         )
     ]
+
+
+def _common_claims(
+    stories: Sequence[Story],
+    partners: Sequence[str],
+    exploited: Sequence[dict[str, Any]],
+    notes: Notes,
+) -> list[Judgement]:
+    """What both partners faced, from sources above the lowest trust: the same groups, the
+    same methods, the same exploited vulnerabilities; each with the notes of each partner's
+    own stories first."""
+    per = [[s for s in stories if p in s.targets and trusted(s)] for p in partners]
+    if len(per) < 2 or not all(per):
+        return []
+    out: list[Judgement] = []
+    by_id = {s.id: s for s in stories}
+
+    def claim(text: str, has: Callable[[Story], bool]) -> None:
+        ids = alternate([[s.id for s in own if has(s)] for own in per])
+        backing = [by_id[i] for i in ids][:3]
+        for story in backing:
+            if not story.notes:
+                story.notes = [notes.cite(story.items[0])]
+        out.append(Judgement(text, ids, sorted({s.notes[0] for s in backing})))
+
+    groups = set.intersection(*(set(a for s in own for a in s.actors) for own in per))
+    if groups:
+        claim(
+            f"{join(sorted(groups))} {'was' if len(groups) == 1 else 'were'} reported against "
+            "both.",
+            lambda s: bool(set(s.actors) & groups),
+        )
+    sets = set.intersection(*(set(a for s in own for a in s.actor_sets) for own in per))
+    if sets and not groups:
+        claim(
+            f"{linked([SET_NAMES.get(k, k) for k in sorted(sets)])} actors were reported against "
+            "both.",
+            lambda s: bool(set(s.actor_sets) & sets),
+        )
+    methods = set.intersection(*(set(m for s in own for m in methods_of(s)) for own in per))
+    if methods:
+        claim(
+            f"Both faced {join(sorted(methods))}.",
+            lambda s: bool(set(methods_of(s)) & methods),
+        )
+    cves = [
+        str(v["cve"])
+        for v in exploited
+        if all(set(v["story_ids"]) & {s.id for s in own} for own in per)
+    ]
+    if cves:
+        ids = {i for v in exploited if v["cve"] in cves for i in v["story_ids"]}
+        claim(
+            f"{join(cves)} {'was' if len(cves) == 1 else 'were'} exploited against both.",
+            lambda s: s.id in ids,
+        )
+    return out
 
 
 def _aim_clause(section: ActorSection) -> str:
