@@ -133,3 +133,14 @@ def test_a_space_next_to_japanese_is_set_in_the_latin_font_in_the_pdf() -> None:
     assert out.count('<span class="latin-space"> </span>') == 4
     assert 'title="a 日本"' in out  # never inside a tag
     assert ".latin-space" in out.split("</head>")[0]
+
+
+def test_a_space_next_to_a_curly_quote_is_set_in_the_latin_font_too() -> None:
+    """A quotation mark the Latin fonts of the stack lack is set in the Japanese subset, and
+    Pango set the space before it there: ": “Attacks" printed a box in the demo's PDF."""
+    from threatbrief.render import _latin_spaces
+
+    out = _latin_spaces("<html><head></head><body><p>in Japan: “Attacks”.</p></body></html>")
+    assert 'Japan:<span class="latin-space"> </span>“Attacks' in out
+    plain = "<html><head></head><body><p>No quotes here.</p></body></html>"
+    assert "latin-space\"" not in _latin_spaces(plain)

@@ -238,17 +238,20 @@ _LATIN_SPACE = '<span class="latin-space"> </span>'
 _LATIN_SPACE_CSS = (
     '<style>.latin-space { font-family: "Noto Serif", "DejaVu Serif", serif; }</style>'
 )
-_CJK_CLASS = "[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]"
+# characters the packaged Japanese font has and a Latin font may lack: the Japanese ones, and
+# the quotation marks and ellipsis of JIS X 0208 (": “Attacks…" set a box for its space)
+_CJK_CLASS = "[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef\u2018-\u201f\u2026]"
 _CJK_SPACE = re.compile(rf"(?<={_CJK_CLASS}) +| +(?={_CJK_CLASS})")
+_NEEDS_LATIN_SPACE = re.compile(_CJK_CLASS)
 _TAG = re.compile(r"(<[^>]*>)")
 
 
 def _latin_spaces(html: str) -> str:
-    """`html` with each space next to a Japanese character, in text (never inside a tag), set
-    in the Latin font."""
+    """`html` with each space next to a Japanese character or a curly quotation mark, in text
+    (never inside a tag), set in the Latin font."""
     parts = _TAG.split(html)
     for n in range(0, len(parts), 2):  # the odd parts are tags
-        if " " in parts[n] and _CJK.search(parts[n]):
+        if " " in parts[n] and _NEEDS_LATIN_SPACE.search(parts[n]):
             parts[n] = _CJK_SPACE.sub(_LATIN_SPACE, parts[n])
     return "".join(parts).replace("</head>", _LATIN_SPACE_CSS + "</head>", 1)
 
