@@ -143,4 +143,4 @@ def test_a_space_next_to_a_curly_quote_is_set_in_the_latin_font_too() -> None:
     out = _latin_spaces("<html><head></head><body><p>in Japan: “Attacks”.</p></body></html>")
     assert 'Japan:<span class="latin-space"> </span>“Attacks' in out
     plain = "<html><head></head><body><p>No quotes here.</p></body></html>"
-    assert "latin-space\"" not in _latin_spaces(plain)
+    assert 'latin-space"' not in _latin_spaces(plain)

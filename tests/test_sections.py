@@ -441,3 +441,18 @@ def test_common_to_both_names_shared_groups_methods_and_flaws_with_notes() -> No
     assert all(c.notes == [1] for c in common["claims"]) and len(ctx.stories) == 1
     alone = build_brief([ee], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [], {}, [])
     assert [r.get("claims") for r in alone.partner_relevance if r["code"] == "common"] == [[]]
+
+
+def test_a_source_in_the_partners_language_about_the_partner_is_in_its_section() -> None:
+    ja = item(80, "北朝鮮IT技術者、日本企業から受注か", "北朝鮮のIT技術者が日本企業から仕事を受注していた。",
+              lang="ja", publisher="新聞", actor_sets=("north-korea",))  # fmt: skip
+    other = item(81, "中国のハッカーが米国の通信会社に侵入", "米国の通信会社が被害を受けた。",
+                 lang="ja", publisher="新聞", feed_id="g", targets=("US",),
+                 actor_sets=("china",))  # fmt: skip
+    ctx = build_brief([ja, other], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [],
+                      {}, [])  # fmt: skip
+    (japan,) = [r for r in ctx.partner_relevance if r["code"] == "JP"]
+    assert [s.items[0].id for s in japan["stories"]] == ["i80"]
+    assert japan["summary"] == (
+        "1 report in Japanese concerns Japan without naming it as a target."
+    )

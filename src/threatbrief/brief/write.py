@@ -17,7 +17,15 @@ from datetime import datetime
 from typing import Any
 
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
-from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, MAIN_SETS, SECTOR_NAMES, SET_NAMES, counted
+from ..vocab import (
+    COUNTRY_NAMES,
+    LANGUAGE_NAMES,
+    MAIN_SETS,
+    PARTNER_LANGUAGES,
+    SECTOR_NAMES,
+    SET_NAMES,
+    counted,
+)
 from .analysis import methods as methods_of
 from .change import findings, since_last
 from .conclusions import conclusions as final_points
@@ -32,6 +40,12 @@ from .stories import CVE_ID, Story, cluster, first_sentence, make_story, trusted
 from .watch import follow_ups
 
 __all__ = ["build_brief", "period_label"]
+
+# how a partner's own language names it: "国内" (at home), "Eesti", "Eestis", "Eestit"
+PARTNER_WORDS = {
+    "EE": re.compile(r"\bEest(?:i|is|it|ile|ist|isse|ga)\b|\bTallinn"),
+    "JP": re.compile(r"日本|国内|わが国|我が国"),
+}
 
 
 def period_label(period: Period) -> str:
@@ -279,18 +293,30 @@ def _partner_relevance(
     rows = []
     for p in partners:
         own = [s for s in stories if p in s.targets]  # every one: a partner's own events
-        for s in own:
+        # and what a source in the partner's language says about the partner, no target named
+        about = [s for s in stories if p not in s.targets and _about(s, p)]
+        for s in own + about:
             if not s.notes:
                 s.notes = [notes.cite(s.items[0])]
             if not s.lede:
                 s.lede = lede(s, s.actor_sets[0] if s.actor_sets else "")
+        name = COUNTRY_NAMES.get(p, p)
+        summary = _partner_summary(name, own)
+        if about:
+            language = LANGUAGE_NAMES.get(PARTNER_LANGUAGES.get(p, ""), "its language")
+            summary += (
+                f"{' ' if summary else ''}"
+                f"{counted(len(about), 'more report' if summary else 'report')} in {language} "
+                f"{'concerns' if len(about) == 1 else 'concern'} {name} without naming it as "
+                "a target."
+            )
         rows.append(
             {
-                "partner": COUNTRY_NAMES.get(p, p),
+                "partner": name,
                 "code": p,
-                "summary": _partner_summary(COUNTRY_NAMES.get(p, p), own),
-                "stories": own,
-                "story_ids": [s.id for s in stories if p in s.targets],
+                "summary": summary,
+                "stories": own + about,
+                "story_ids": [s.id for s in own + about],
                 "sectors": names(sorted({x for s in own for x in s.sectors}), SECTOR_NAMES),
             }
         )
@@ -350,6 +376,15 @@ def _exploited(stories: Sequence[Story], notes: Notes) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _about(story: Story, partner: str) -> bool:
+    """Does a source in the partner's own language write about the partner ("国内", "Eestis")?"""
+    lang = PARTNER_LANGUAGES.get(partner)
+    words = PARTNER_WORDS.get(partner)
+    if not lang or words is None:
+        return False
+    return any(i.lang == lang and words.search(f"{i.title} {i.summary}") for i in story.items)
 
 
 def _partner_summary(name: str, own: Sequence[Story]) -> str:
