@@ -444,8 +444,9 @@ def test_common_to_both_names_shared_groups_methods_and_flaws_with_notes() -> No
 
 
 def test_a_source_in_the_partners_language_about_the_partner_is_in_its_section() -> None:
-    ja = item(80, "北朝鮮IT技術者、日本企業から受注か", "北朝鮮のIT技術者が日本企業から仕事を受注していた。",
-              lang="ja", publisher="新聞", actor_sets=("north-korea",))  # fmt: skip
+    ja = item(80, "北朝鮮IT技術者、日本企業から受注か",
+              "北朝鮮のIT技術者が日本企業から仕事を受注していた。", lang="ja",
+              publisher="新聞", actor_sets=("north-korea",))  # fmt: skip
     other = item(81, "中国のハッカーが米国の通信会社に侵入", "米国の通信会社が被害を受けた。",
                  lang="ja", publisher="新聞", feed_id="g", targets=("US",),
                  actor_sets=("china",))  # fmt: skip

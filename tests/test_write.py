@@ -128,7 +128,9 @@ def test_a_partner_section_lists_every_event_against_the_partner() -> None:
     assert len(japan["stories"]) == 8
 
 
-def _story(lang: str, title: str, summary: str, publisher: str = "NCSC UK") -> object:
+def _story(
+    lang: str, title: str, summary: str, publisher: str = "NCSC UK", confidence: float = 0.95
+) -> object:
     from datetime import UTC, datetime
 
     from threatbrief.brief.stories import make_story
@@ -139,6 +141,7 @@ def _story(lang: str, title: str, summary: str, publisher: str = "NCSC UK") -> o
         url="https://src.example/1", title=title, summary=summary,
         published_at=datetime(2025, 1, 8, tzinfo=UTC), tlp=TLP.CLEAR,
         actor_sets=("china",), actors=("MirrorFace",), sectors=("government",), targets=("JP",),
+        confidence=confidence,
     )  # fmt: skip
     return make_story([item], ["EE", "JP"])
 
@@ -175,6 +178,28 @@ def test_otherwise_a_key_story_is_built_from_its_facts(
     assert lede(story, "china", avoid=avoid) == (  # type: ignore[arg-type]
         f"On 8 January 2025 {the}{publisher} reported activity by MirrorFace against the "
         "government sector in Japan: “MirrorFaceによるサイバー攻撃について”."
+    )
+
+
+@pytest.mark.parametrize(
+    ("summary", "confidence", "who"),
+    [
+        ("", 0.95, "activity by MirrorFace"),
+        ("", 0.6, "suspected activity by MirrorFace"),
+        ("攻撃は MirrorFace によるものとみられる。", 0.6,
+         "activity it links to MirrorFace (“とみられる”)"),
+    ],
+    ids=["plain", "hedged-by-the-tagger", "the-sources-own-words"],
+)  # fmt: skip
+def test_a_hedged_attribution_makes_a_hedged_key_story(
+    summary: str, confidence: float, who: str
+) -> None:
+    from threatbrief.brief.write import lede
+
+    story = _story("ja", "MirrorFaceによる攻撃", summary, "JPCERT/CC", confidence)
+    assert lede(story, "china") == (  # type: ignore[arg-type]
+        f"On 8 January 2025 JPCERT/CC reported {who} against the government sector in Japan: "
+        "“MirrorFaceによる攻撃”."
     )
 
 

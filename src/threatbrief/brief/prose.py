@@ -13,7 +13,10 @@ from datetime import datetime
 from itertools import zip_longest
 
 from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES
+from .analysis import hedge
 from .stories import Story, first_sentence
+
+HEDGED_BELOW = 0.8  # an attribution the tagger read with a hedge has less confidence
 
 __all__ = [
     "NO_BASELINE",
@@ -117,12 +120,16 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
         and said != avoid.strip()
     ):
         return f"{said[:-1]} ({lead.publisher}, {day(lead.published_at)}){said[-1]}"
-    if story.actors:
-        who = f"activity by {join(story.actors[:2])}"
-    elif key:
-        who = f"activity by {SET_NAMES.get(key, key)}-linked actors"
-    else:
+    by = join(story.actors[:2]) or (f"{SET_NAMES.get(key, key)}-linked actors" if key else "")
+    own_words = hedge(story)
+    if not by:
         who = "unattributed activity"
+    elif own_words:  # the source's own estimative words, as it gave them
+        who = f"activity it links to {by} (“{own_words}”)"
+    elif story.confidence < HEDGED_BELOW:
+        who = f"suspected activity by {by}"
+    else:
+        who = f"activity by {by}"
     sectors = names(story.sectors[:3], SECTOR_NAMES)
     places = names(story.targets[:3], COUNTRY_NAMES)  # never the actor's own (the tagger)
     noun = "sectors" if len(sectors) > 1 else "sector"

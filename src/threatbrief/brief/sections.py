@@ -20,6 +20,7 @@ from .analysis import AIM_NAMES
 from .context import ActorSection, Claim
 from .notes import Notes
 from .prose import (
+    HEDGED_BELOW,
     NO_BASELINE,
     SMALL_COUNT,
     STATE_WORDS,
@@ -292,7 +293,7 @@ def actor_section(
         for organ in analysis.organs(story, key, words):
             by_organ.setdefault(organ, []).append(story)
     aims = Counter({a: len(v) for a, v in by_aim.items()})
-    hedged = [s for s in stories if s.confidence < 0.8 or analysis.hedge(s)]
+    hedged = [s for s in stories if s.confidence < HEDGED_BELOW or analysis.hedge(s)]
     claims = [
         _claim(
             _overview(name, stories, aims),
