@@ -110,12 +110,16 @@ def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Clai
             SET_NAMES.get(k, k)
             for k, _ in Counter(a for s in attributed for a in s.actor_sets).most_common(3)
         ]
-        by = join(groups) if groups else f"{linked(sets)} actors"
+        # "to MirrorFace and APT10" only when those groups account for every event
+        if groups and all(set(s.actors) & set(groups) for s in attributed):
+            by = join(groups)
+        else:
+            by = f"{linked(sets)} actors" + (f", most often {join(groups)}" if groups else "")
         elsewhere = sorted(
-            {t for s in stories for t in s.targets if set(s.actors) & set(groups)} - {source}
+            {t for s in stories for t in s.targets if groups and groups[0] in s.actors} - {source}
         )
         reach = (
-            f"; {join(groups[:1])} was also reported against "
+            f"; {groups[0]} was also reported against "
             f"{join([COUNTRY_NAMES.get(t, t) for t in elsewhere[:3]])}"
             if groups and elsewhere
             else ""
@@ -177,10 +181,10 @@ def _deterrence(stories: list[Story], notes: Notes) -> Claim | None:
         SET_NAMES.get(k, k)
         for k, _ in Counter(a for s in official for a in s.actor_sets).most_common(3)
     ]
-    with_partners = f", {len(joint)} of them jointly by several" if joint else ""
+    with_partners = f", {len(joint)} of them jointly by several agencies" if joint else ""
     return _claim(
-        f"Governments and CERTs attributed {counted(len(official), 'event')} in this period to "
-        f"{linked(sets)} actors in public{with_partners}. Coordinated public attribution is "
+        f"Governments and CERTs publicly attributed {counted(len(official), 'event')} in this "
+        f"period to {linked(sets)} actors{with_partners}. Coordinated public attribution is "
         "part of deterrence; the partners should join such statements where their own "
         "evidence allows.",
         joint + [s for s in official if s not in joint],
