@@ -279,10 +279,10 @@ def test_non_state_threats_are_kept_apart_by_kind() -> None:
 def test_change_since_the_last_brief_names_only_what_is_new() -> None:
     old = story(13, "APT28 hits Estonia", actors=("APT28",), targets=("EE",))
     new = story(14, "APT29 hits Japan", actors=("APT29",), targets=("JP",))
-    assert since_last([old, new], [], None, lambda s: 1) == {}
+    assert since_last([old, new], [], None, Notes()) == {}
     last = {"label": "October 2026", "findings": {"groups": ["APT28"], "targets": ["EE"]}}
     notes = Notes()
-    change = since_last([old, new], [], last, lambda s: notes.cite(s.items[0]))
+    change = since_last([old, new], [], last, notes)
     assert change["label"] == "October 2026"
     assert [g["name"] for g in change["groups"]] == ["APT29"]
     assert [t["name"] for t in change["targets"]] == ["Japan"]

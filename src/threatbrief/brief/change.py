@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..vocab import COUNTRY_NAMES
+from .notes import Notes
 from .stories import Story
 
 __all__ = ["findings", "since_last"]
@@ -32,7 +33,7 @@ def since_last(
     stories: Sequence[Story],
     exploited: Sequence[dict[str, Any]],
     last: dict[str, Any] | None,
-    cite: Callable[[Story], int],
+    notes: Notes,
 ) -> dict[str, Any]:
     """What this brief reports that the last one for the same partners did not: groups,
     target countries and exploited vulnerabilities, each `{name, story_ids, notes}`. Empty
@@ -52,10 +53,8 @@ def since_last(
             own = [s for s in stories if name in of(s)]
             if not own:
                 continue
-            if not own[0].notes:
-                own[0].notes = [cite(own[0])]
             out.append(
-                {"name": label(name), "story_ids": [s.id for s in own], "notes": own[0].notes[:1]}
+                {"name": label(name), "story_ids": [s.id for s in own], "notes": notes.of(own[:1])}
             )
         return out
 

@@ -32,17 +32,8 @@ def _cert(code: str) -> str:
     return PARTNER_CERTS.get(code, f"{COUNTRY_NAMES.get(code, code)}'s CERT")
 
 
-def _notes(stories: Sequence[Story], notes: Notes, most: int = 3) -> list[int]:
-    out = []
-    for story in stories[:most]:
-        if not story.notes:
-            story.notes = [notes.cite(story.items[0])]
-        out.append(story.notes[0])
-    return sorted(set(out))
-
-
 def _claim(text: str, stories: Sequence[Story], notes: Notes) -> Claim:
-    return Claim(text, [s.id for s in stories], _notes(stories, notes))
+    return Claim(text, [s.id for s in stories], notes.of(stories))
 
 
 def _joint(stories: list[Story], partners: Sequence[str], notes: Notes) -> Claim:

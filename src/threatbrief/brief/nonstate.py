@@ -78,11 +78,9 @@ def nonstate(
             f"Against {name}, the sources report {counted(len(own), 'event')} that none "
             f"attributes to a state: {join(parts)}."
         )
+        # one note per kind: the best-ranked story of each
         backing = [g[0] for g in by_kind.values()]
-        for story in backing:
-            if not story.notes:
-                story.notes = [notes.cite(story.items[0])]
-        claim = Claim(text, [s.id for s in own], sorted({s.notes[0] for s in backing}))
+        claim = Claim(text, [s.id for s in own], notes.of(backing, most=len(backing)))
         rows.append(
             {
                 "partner": name,

@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..models import BriefItem, PartnerAssessment
 from .context import Footnote
+from .stories import Story
+
+BACKING = 3  # notes a sentence carries at most: those of its best-ranked stories
 
 __all__ = ["Notes"]
 
@@ -33,6 +38,14 @@ class Notes:
         )
         self._by_item.setdefault(item.id, number)
         return number
+
+    def of(self, stories: Sequence[Story], most: int = BACKING) -> list[int]:
+        """The notes a sentence resting on `stories` carries: the first note of each of the
+        first `most` (the best ranked), citing a story's lead item if it has none yet."""
+        for story in stories[:most]:
+            if not story.notes:
+                story.notes = [self.cite(story.items[0])]
+        return sorted({s.notes[0] for s in stories[:most]})
 
     def cite_assessment(self, a: PartnerAssessment) -> int:
         number = len(self.notes) + 1

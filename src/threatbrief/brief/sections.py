@@ -37,7 +37,6 @@ from .stories import Story, trusted
 __all__ = ["actor_section", "own_country", "pull_quote"]
 
 KEY_STORIES = 5
-BACKING = 3  # notes a sentence carries at most: the best-ranked stories behind it
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _CODES = {name: code for code, name in COUNTRY_NAMES.items()}
@@ -55,19 +54,8 @@ def own_country(key: str) -> str:
     return _CODES.get(SET_NAMES.get(key, ""), "")
 
 
-def _cite(stories: Sequence[Story], notes: Notes) -> list[int]:
-    """The notes of up to `BACKING` stories (the best ranked first), citing any not cited."""
-    out: list[int] = []
-    for story in stories[:BACKING]:
-        if not story.notes:
-            story.notes = [notes.cite(story.items[0])]
-        if story.notes[0] not in out:
-            out.append(story.notes[0])
-    return sorted(out)
-
-
 def _claim(text: str, backing: Sequence[Story], notes: Notes) -> Claim:
-    return Claim(text, [s.id for s in backing], _cite(backing, notes))
+    return Claim(text, [s.id for s in backing], notes.of(backing))
 
 
 def _overview(name: str, stories: Sequence[Story], aims: Counter[str]) -> str:

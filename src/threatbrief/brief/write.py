@@ -170,11 +170,8 @@ def build_brief(
     watch = follow_ups(stories, period.end)
     by_id = {s.id: s for s in stories}
     for follow in watch:
-        story = by_id[follow.story_id]
-        if not story.notes:
-            story.notes = [notes.cite(story.items[0])]
-        follow.notes = story.notes[:1]
-    change = since_last(stories, exploited, last, lambda s: notes.cite(s.items[0]))
+        follow.notes = notes.of([by_id[follow.story_id]])
+    change = since_last(stories, exploited, last, notes)
     conclusions = final_points(sections, stories, partners, exploited, notes)
     partner_rows = [
         {
@@ -407,11 +404,7 @@ def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: N
     ranked first); a story not cited yet is cited now, so no judgement stands without one."""
     by_id = {s.id: s for s in stories}
     for judgement in judgements:
-        backing = [by_id[i] for i in judgement.story_ids if i in by_id][:3]
-        for story in backing:
-            if not story.notes:
-                story.notes = [notes.cite(story.items[0])]
-        judgement.notes = sorted({s.notes[0] for s in backing})
+        judgement.notes = notes.of([by_id[i] for i in judgement.story_ids if i in by_id])
 
 
 def _judgements(
@@ -540,11 +533,7 @@ def _common_claims(
 
     def claim(text: str, has: Callable[[Story], bool]) -> None:
         ids = alternate([[s.id for s in own if has(s)] for own in per])
-        backing = [by_id[i] for i in ids][:3]
-        for story in backing:
-            if not story.notes:
-                story.notes = [notes.cite(story.items[0])]
-        out.append(Judgement(text, ids, sorted({s.notes[0] for s in backing})))
+        out.append(Judgement(text, ids, notes.of([by_id[i] for i in ids])))
 
     groups = set.intersection(*(set(a for s in own for a in s.actors) for own in per))
     if groups:
