@@ -29,8 +29,16 @@ __all__ = [
 ]
 
 
+def _lowered(pattern: str) -> str:
+    """`pattern` in lower case but for its escapes (`\\W` stays `\\W`, `\\S` stays `\\S`)."""
+    return re.sub(r"\\.|[^\\]+", lambda m: m[0] if m[0][0] == "\\" else m[0].lower(), pattern)
+
+
 def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    """One pattern for any of `patterns`, case-insensitive, to search text already in lower
+    case (`_low`): re's IGNORECASE is three times slower on these alternations, and a brief
+    runs them over every story."""
+    return re.compile("|".join(f"(?:{_lowered(p)})" for p in patterns))
 
 
 # what an actor was after, in the words sources use for it
@@ -173,22 +181,26 @@ def _text(story: Story, actor: Sequence[str] = ()) -> str:
     return " ".join(c for c in clauses if words.search(c))
 
 
+def _low(story: Story, actor: Sequence[str]) -> str:
+    return _text(story, actor).lower()
+
+
 def aims(story: Story, actor: Sequence[str] = ()) -> list[str]:
     """The aims a story's sources name (about `actor`, see `_text`), in the order of
     `AIMS`."""
-    text = _text(story, actor)
+    text = _low(story, actor)
     return [aim for aim, pattern in AIMS.items() if pattern.search(text)]
 
 
 def methods(story: Story, actor: Sequence[str] = ()) -> list[str]:
     """The methods a story's sources name (about `actor`), in the order of `METHODS`."""
-    text = _text(story, actor)
+    text = _low(story, actor)
     return [name for name, pattern in METHODS.items() if pattern.search(text)]
 
 
 def organs(story: Story, key: str, actor: Sequence[str] = ()) -> list[str]:
     """The state organs of actor set `key` that a story's sources name (about `actor`)."""
-    text = _text(story, actor)
+    text = _low(story, actor)
     return [name for name, pattern in ORGANS.get(key, []) if pattern.search(text)]
 
 
@@ -207,7 +219,7 @@ def hedge(story: Story) -> str:
     """The lead source's own estimative words ("likely", "assess with moderate confidence",
     とみられる), or "" when it states the attribution plainly."""
     lead = story.items[0]
-    match = _HEDGE.search(f"{lead.title}. {lead.summary}")
+    match = _HEDGE.search(f"{lead.title}. {lead.summary}".lower())
     return match.group(0).lower() if match else ""
 
 
