@@ -237,3 +237,55 @@ def test_sector_words_name_a_victim_only_in_the_victims_place(
     for e in result.evidence:
         if e.kind == "sector":
             assert text[e.start : e.end] == e.text and e.role == "target"
+
+
+# (title, summary, targets): a country that speaks, co-signs, reports or was the actor's past
+# focus is no victim of the event; the same country in the victim's place still is
+BYSTANDERS = [
+    (
+        "Joint advisory",
+        "Agencies from thirteen countries, Japan among them, describe how "
+        "Chinese state-sponsored actors compromise backbone routers of telecom providers.",
+        (),
+    ),
+    (
+        "Japan, US and South Korea issue joint statement on North Korean crypto theft",
+        "The three governments say North Korean actors stole more than $600 million.",
+        (),
+    ),
+    (
+        "New campaign",
+        "The China-aligned group MirrorFace, until now focused on Japan, "
+        "targeted a Central European diplomatic institute.",
+        (),
+    ),
+    (
+        "Välisluureamet: Hiina häkkerid koguvad teavet Euroopa riikide kohta",
+        "Välisluureameti raporti järgi sihivad Hiina häkkerid valitsusasutusi.",
+        (),
+    ),
+    ("Alert", "JPCERT/CC has confirmed exploitation of a flaw in VPN gateways.", ()),
+    # the victim's place
+    (
+        "Alert",
+        "JPCERT/CC has confirmed exploitation of a flaw in VPN gateways against "
+        "organisations in Japan.",
+        ("JP",),
+    ),
+    ("Outage", "Attackers hit JPCERT/CC with a flood of traffic.", ("JP",)),
+    (
+        "Joint advisory",
+        "The advisory, co-sealed by the UK and Canada, says the actors "
+        "compromised routers in Japan.",
+        ("JP",),
+    ),
+    ("Joint advisory", "MirrorFace targeted ministries in Japan and Estonia.", ("EE", "JP")),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "targets"), BYSTANDERS)
+def test_a_country_that_speaks_co_signs_or_was_the_past_focus_is_no_target(
+    title: str, summary: str, targets: tuple[str, ...]
+) -> None:
+    result = TAGGER.tag([("title", title), ("summary", summary)])
+    assert result.targets == targets

@@ -258,7 +258,8 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
     for code, by_sector in (countries_doc.get("institutions") or {}).items():
         for sector, words in (by_sector or {}).items():
             for word in words or []:
-                add(str(word), Term("country", code, role="institution", original=str(word)))
+                role = "reporter" if sector == "reporters" else "institution"
+                add(str(word), Term("country", code, role=role, original=str(word)))
                 if sector not in ("-", "reporters"):  # a ministry is also its sector
                     add(str(word), Term("sector", str(sector), original=str(word)))
     lex.patterns = list(index)

@@ -16,12 +16,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .fields import CJK, Field, Hit
 from .lexicon import fold
 
 __all__ = [
     "ACTOR_ROLES",
     "ATTRIBUTION_KINDS",
     "RoleRules",
+    "spread",
 ]
 
 # roles that make a mention count for its actor set
@@ -41,6 +43,37 @@ def alternation(words: Iterable[Any]) -> str:
     return "|".join(_word(w) for w in ordered) or r"(?!x)x"
 
 
+# the gap between two members of a coordinated list: "China, Iran and North Korea", 中国や北朝鮮
+COORDINATION = re.compile(
+    r"^\s*(?:,\s*(?:and\s+|or\s+)?|and|or|and the|as well as|&|/|と|や|、|ja|ning)\s*$"
+)
+# the same with a member the lexicon does not know between them: "Japan, US and South Korea"
+_LIST_GAP = re.compile(r"^\s*(?:,\s*[\w.'’-]+(?:\s+[\w'’-]+)?)+,?\s+(?:and|or)\s+$")
+# a co-signer of a joint product, not its subject: "Agencies from thirteen countries, Japan
+# among them", "co-sealed by the UK, Japan and Canada", "partner agencies from Japan and …"
+_COSIGNER_AFTER = re.compile(r"^,?\s+(?:among them|one of the (?:co-?)?signator)")
+_COSIGNER_BEFORE = re.compile(
+    r"\b(?:co-?sealed by|co-?signed by|signed by|joined by|(?:agencies|authorities|partners|"
+    r"governments|signatories) from)\s+(?:the\s+)?"
+    r"(?:[\w.'’-]+(?:\s+[\w'’-]+)?(?:,|\s+and|,\s+and)\s+(?:the\s+)?){0,12}$"
+)
+
+
+def spread(low: str, spans: Sequence[tuple[int, int]], out: list[str]) -> None:
+    """Share a speaking or receiving role along a coordinated list, both ways: in "Russia
+    and China accuse …" and "attacks on Japan and Estonia" every member has the role that
+    the clause gave the one next to the verb (`out[i]` is the role of `spans[i]`)."""
+    for order in (range(1, len(spans)), range(len(spans) - 2, -1, -1)):
+        for i in order:
+            j = i - 1 if order.step == 1 else i + 1
+            a, b = (spans[j], spans[i]) if j < i else (spans[i], spans[j])
+            gap = low[a[1] : b[0]]
+            if COORDINATION.match(gap) or _LIST_GAP.match(gap):
+                if out[j] in ("accuser", "target") and out[i] in ("", "setting"):
+                    out[i] = out[j]
+
+
+_AFTER = 80  # how far after a mention its clause is read
 _BY = ("by ", "by the ")
 _FOR = ("for ", "for the ")
 _OF = tuple(
@@ -158,6 +191,14 @@ class RoleRules:
         return bool(self._victim.match(after_noun))
 
     # ------------------------------------------------------------ roles of the other mentions
+    def role_of(self, f: Field, hit: Hit) -> str:
+        """`role` for one mention, read from its sentence in the field."""
+        left, right = f.sentence(hit.start, hit.end)
+        lead = f.low[left : hit.start][-160:]
+        after = f.low[hit.end : hit.end + _AFTER]
+        cjk = bool(CJK.search(hit.term.original))
+        return self.role(cjk, lead, after, f.low[hit.end : right])
+
     def role(self, cjk: bool, lead: str, after: str, sentence: str) -> str:
         """What a state mention that is not the actor is doing: accuser, target or setting."""
         if cjk:
@@ -169,6 +210,8 @@ class RoleRules:
         if (
             self._accuser_after.match(after)
             or self._et_accuser.match(after)
+            or _COSIGNER_AFTER.match(after)
+            or _COSIGNER_BEFORE.search(lead[-160:])
             or (lead.endswith(("to ", "to the ")) and self._according.search(lead[-30:]))
         ):
             return "accuser"

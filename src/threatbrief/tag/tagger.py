@@ -24,7 +24,7 @@ from ..models import Evidence, Tagging
 from .fields import CJK, Field, Hit, any_between, matches
 from .lexicon import LOCAL_FILE, Lexicon, fold, load_lexicon
 from .normalise import normalise
-from .roles import ACTOR_ROLES, ATTRIBUTION_KINDS, RoleRules
+from .roles import ACTOR_ROLES, ATTRIBUTION_KINDS, COORDINATION, RoleRules, spread
 from .victims import VictimRules
 
 __all__ = ["Tagger"]
@@ -141,9 +141,7 @@ class Tagger:
             rf"^\s+(?:(?:is|are|was|were|has|have|had|likely|likely to|allegedly|reportedly|"
             rf"probably|also|again|now|repeatedly|increasingly|then)\s+){{0,3}}(?:{verbs})\b"
         )
-        self._coordination = re.compile(
-            r"^\s*(?:,\s*(?:and\s+|or\s+)?|and|or|and the|as well as|&|/|と|や|、|ja|ning)\s*$"
-        )
+        self._coordination = COORDINATION
 
     @cached_property
     def version(self) -> str:
@@ -429,6 +427,7 @@ class Tagger:
                 rule += "-hedged" if hedge else ""
                 conf = HEDGED if hedge else STRONG
                 add("actor_set", hit.term.value, f, hit.start, hit.end, rule, conf, *how)
+            bystanders: set[tuple[int, int]] | None = None  # worked out at the first country
             for hit in f.hits:
                 if hit.term.kind not in ("sector", "country"):
                     continue
@@ -446,7 +445,14 @@ class Tagger:
                 role = span_role.get((hit.start, hit.end), "")
                 if role not in ("", "target") or self.victims.is_reporter(f, hit):
                     continue
-                if hit.term.role == "institution" and self.victims.institution_is_foreign(f, hit):
+                if bystanders is None:
+                    bystanders = self.victims.bystanders(
+                        f, [h for h in f.hits if h.term.kind == "country"]
+                    )
+                if (hit.start, hit.end) in bystanders:
+                    continue
+                named = hit.term.role in ("institution", "reporter")
+                if named and self.victims.institution_is_foreign(f, hit):
                     continue
                 rule = "country-against" if role == "target" else "country-targeted"
                 add(kind, hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
@@ -481,23 +487,8 @@ class Tagger:
             ):
                 out.append("organ")  # "Russia GRU officers": the state of the organ that acts
                 continue
-            left, right = f.sentence(hit.start, hit.end)
-            lead = f.low[left : hit.start][-160:]
-            after = f.low[hit.end : hit.end + WINDOW]
-            cjk = bool(CJK.search(hit.term.original))
-            out.append(self.roles.role(cjk, lead, after, f.low[hit.end : right]))
-        for i in range(1, len(hits)):
-            gap = f.low[hits[i - 1].end : hits[i].start]
-            if self._coordination.match(gap):
-                a, b = out[i - 1], out[i]
-                if a in ("accuser", "target") and b in ("", "setting"):
-                    out[i] = a
-        for i in range(len(hits) - 2, -1, -1):
-            gap = f.low[hits[i].end : hits[i + 1].start]
-            if self._coordination.match(gap):
-                a, b = out[i + 1], out[i]
-                if a in ("accuser", "target") and b in ("", "setting"):
-                    out[i] = a
+            out.append(self.roles.role_of(f, hit))
+        spread(f.low, [(h.start, h.end) for h in hits], out)
         return out
 
     def _hedge(self, f: Field, start: int, end: int) -> str:

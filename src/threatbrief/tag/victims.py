@@ -8,10 +8,11 @@ Rules from sectors.yaml `rules:`, compiled once."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .fields import CJK, Field, Hit
 from .lexicon import Lexicon, fold
-from .roles import RoleRules, alternation
+from .roles import RoleRules, alternation, spread
 
 __all__ = ["VictimRules"]
 
@@ -20,6 +21,11 @@ _REPORTER = re.compile(
     r"^(?:['’]s)?\s*(?:national police|police|npa|nisc|government said|"
     r"authorities|intelligence|foreign ministry|ministry of foreign|"
     r"ncsc|cisa|fbi|nsa|asd|agency|agencies said|partners|and international)"
+)
+# the actor's past focus, not this event's victim: "MirrorFace, until now focused on Japan"
+_PAST_FOCUS = re.compile(
+    r"\b(?:until now|until recently|previously|formerly|hitherto|historically|best known for|"
+    r"long known for)\b(?:\s+[\w-]+){0,3}\s+$"
 )
 
 
@@ -62,6 +68,25 @@ class VictimRules:
             or before.endswith(self._blockers_before)
             or after.startswith((*self._blockers_after, " new year"))
         )
+
+    def bystanders(self, f: Field, hits: Sequence[Hit]) -> set[tuple[int, int]]:
+        """The spans of the country mentions in a field that name no victim: a country that
+        speaks or co-signs ("Japan, US and South Korea issue a joint statement", "agencies
+        from thirteen countries, Japan among them"), a reporting agency that the clause does
+        not say was attacked (JPCERT/CC, Välisluureamet) and the actor's past focus ("until
+        now focused on Japan"). A speaking role is shared along a coordinated list."""
+        roles = [self.roles.role_of(f, hit) for hit in hits]
+        spread(f.low, [(h.start, h.end) for h in hits], roles)
+        out = set()
+        for hit, role in zip(hits, roles, strict=True):
+            lead = f.low[max(0, hit.start - 60) : hit.start]
+            if (
+                role == "accuser"
+                or (hit.term.role == "reporter" and role != "target")
+                or _PAST_FOCUS.search(lead)
+            ):
+                out.add((hit.start, hit.end))
+        return out
 
     def sector_is_other(self, f: Field, hit: Hit) -> bool:
         """A sector word that names the actor, the speaker or part of a longer name, not a
