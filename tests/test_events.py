@@ -164,11 +164,56 @@ DDOS_EN_AND_JA = [
     ),
 ]
 
+# a CERT's alert and its translation name the victims in their own scripts (ミナトUFJ銀行 in one,
+# "Unkai Airways" in the other): the names tell apart only reports in one language
+DDOS_ALERT_EN_AND_JA = [
+    _item(
+        "alert-en",
+        "cert-en",
+        "Alert on DDoS attacks against Japanese organisations",
+        "DDoS attacks disrupted online services of Japanese banks and Unkai Airways.",
+        sectors=("finance", "transport"),
+        targets=("JP",),
+    ),
+    _item(
+        "alert-ja",
+        "cert-ja",
+        "年末年始に発生したDDoS攻撃について",
+        "国内の銀行や航空会社、ミナトUFJ銀行のウェブサービスがDDoS攻撃を受けた。",
+        lang="ja",
+        days=1,
+        sectors=("finance", "transport"),
+        targets=("JP",),
+    ),
+]
+# a phishing notice and its translation, one of which names no sector
+PHISHING_ET_AND_EN = [
+    _item(
+        "phish-et",
+        "cert-et",
+        "Petturid saadavad riigiportaali nimel õngitsussõnumeid",
+        "Õngitsussõnumid püüavad pangaparoole.",
+        lang="et",
+        sectors=("finance",),
+        targets=("EE",),
+    ),
+    _item(
+        "phish-en",
+        "cert-en",
+        "Phishing campaign impersonates the state portal",
+        "Text messages imitate the portal to harvest credentials.",
+        days=0.2,
+        targets=("EE",),
+    ),
+]
+
 
 @pytest.mark.parametrize(
     "items,reason",
     [
         (DDOS_EN_AND_JA, "method+victim+window"),
+        (DDOS_ALERT_EN_AND_JA, "method+victim+window"),
+        (PHISHING_ET_AND_EN, "method+victim+window"),
         (JOINT_BY_ID, "advisory-id"),
         (JOINT_BY_ACTOR, "actor+victim+window"),
         (EN_AND_JA, "actor+victim+window"),
@@ -176,6 +221,8 @@ DDOS_EN_AND_JA = [
     ],
     ids=[
         "unattributed-ddos-in-two-languages",
+        "ddos-alert-naming-victims-in-two-scripts",
+        "phishing-notice-without-a-sector",
         "joint-advisory-by-id",
         "joint-advisory-by-actor",
         "english-and-japanese",
@@ -403,8 +450,13 @@ def _ddos(
                days=0, sector="finance"),
          _ddos("b", "f2", "Lender hit by a DDoS attack", "Tomita Credit's app was slow.", days=0,
                sector="finance")),
+        # phishing the same day against two named sectors of one country
+        (_item("a", "f1", "Phishing e-mails imitate a bank's login page", "", days=0,
+               sectors=("finance",), targets=("JP",)),
+         _item("b", "f2", "Ministry staff sent phishing lures about pay rises", "", days=0,
+               sectors=("government",), targets=("JP",))),
     ],
-    ids=["days-apart", "other-sectors", "other-victims"],
+    ids=["days-apart", "other-sectors", "other-victims", "phishing-other-sectors"],
 )  # fmt: skip
 def test_unattributed_attacks_alike_in_method_stay_apart(pair: tuple[BriefItem, ...]) -> None:
     assert len(cluster(list(pair))) == 2

@@ -84,7 +84,8 @@ class Event(list[BriefItem]):
     shared canonical link or a link between feeds), `advisory-id` (a CISA, ICS, JVN, JPCERT or
     CERT-EU identifier, or a CVE with the same actor), `actor+victim+window` (the same group
     against the same sector or country within the window), `method+victim+window` (no actor
-    named: the same DDoS or ransomware against the same sector and country within two days)
+    named: the same DDoS, ransomware or phishing against the same sector and country within two
+    days)
     or `text` (near-duplicate title and
     summary once actor aliases are read as their group's name)."""
 
@@ -128,6 +129,7 @@ _METHODS = {
         r"(?<![A-Za-z])DDoS|denial[- ]of[- ]service|サービス妨害|teenusetõkestus", re.I
     ),
     "ransomware": re.compile(r"ransomware|ランサムウェア|lunavara", re.I),
+    "phishing": re.compile(r"phishing|フィッシング|õngitsus", re.I),
 }
 _METHOD_WINDOW = 2 * 86_400.0
 # words written like names that name a method, not a victim ("DDoS" in two reports of two
@@ -390,24 +392,36 @@ class _Profiles:
     def __init__(self, items: Sequence[BriefItem], names: list[set[str]]) -> None:
         self.items = items
         self.names = names
-        self.known: dict[int, tuple[set[str], set[str], set[str]]] = {}
+        self.known: dict[int, tuple[set[str], set[str], set[str], set[str]]] = {}
 
-    def of(self, root: int) -> tuple[set[str], set[str], set[str]]:
+    def of(self, root: int) -> tuple[set[str], set[str], set[str], set[str]]:
         found = self.known.get(root)
         if found is None:
             item = self.items[root]
-            found = self.known[root] = ({item.feed_id}, self.names[root], set(item.targets))
+            found = self.known[root] = (
+                {item.feed_id},
+                self.names[root],
+                set(item.targets),
+                {item.lang},
+            )
         return found
 
-    def apart(self, ra: int, rb: int, *, one_feed: bool, joint: bool = False) -> bool:
+    def apart(
+        self, ra: int, rb: int, *, one_feed: bool, joint: bool = False, same_script: bool = False
+    ) -> bool:
         """Whether the events at `ra` and `rb` are told apart. A `joint` release (two
         authorities' items within a day of each other) may name other countries: each
-        co-signing agency names its own ("Japan among them", "including in the UK")."""
-        (feeds_a, names_a, targets_a), (feeds_b, names_b, targets_b) = self.of(ra), self.of(rb)
+        co-signing agency names its own ("Japan among them", "including in the UK"). With
+        `same_script`, victims' names tell events apart only where both are reported in one
+        language: a Japanese report names 三菱UFJ銀行 where the English one says "banks"."""
+        (feeds_a, names_a, targets_a, langs_a) = self.of(ra)
+        (feeds_b, names_b, targets_b, langs_b) = self.of(rb)
         if one_feed and feeds_a & feeds_b:
             return True
         if not joint and targets_a and targets_b and not targets_a & targets_b:
             return True
+        if same_script and not langs_a & langs_b:
+            return False
         return bool(names_a and names_b and not names_a & names_b)
 
     def join(self, ra: int, rb: int, root: int) -> None:
@@ -415,7 +429,7 @@ class _Profiles:
         a, b = self.of(ra), self.of(rb)
         self.known.pop(ra, None)
         self.known.pop(rb, None)
-        self.known[root] = (a[0] | b[0], a[1] | b[1], a[2] | b[2])
+        self.known[root] = (a[0] | b[0], a[1] | b[1], a[2] | b[2], a[3] | b[3])
 
 
 def _by_actor(
@@ -433,7 +447,7 @@ def _by_actor(
     overlap. Two attacks by one group in one week stay two stories.
 
     `by_method` reads the same rule for items that name no group and no state: the same
-    method (a DDoS, ransomware) against the same sector in the same country, so that a
+    method (a DDoS, ransomware, phishing) against the same sector in the same country, so that a
     victim's own notice and a report in another language are one event."""
     buckets: dict[tuple[str, str], list[int]] = defaultdict(list)
     for n, item in enumerate(items):
@@ -442,7 +456,9 @@ def _by_actor(
                 continue
             text = f"{item.title} {item.summary}"
             actors = [m for m, pattern in _METHODS.items() if pattern.search(text)]
+            # and by country alone when one of the two names no sector ("state portal")
             victims = [f"s:{x}/{t}" for x in item.sectors for t in item.targets]
+            victims += [f"c:{t}" for t in item.targets]
         else:
             actors = list(item.actors)
             victims = [f"s:{x}" for x in item.sectors] or [f"c:{t}" for t in item.targets]
@@ -451,21 +467,26 @@ def _by_actor(
                 buckets[(actor, victim)].append(n)
     reason = "method+victim+window" if by_method else "actor+victim+window"
     when = [_when(i) for i in items]
-    for members in buckets.values():
+    for (_actor, victim), members in buckets.items():
         if len(members) < 2:
             continue
         members.sort(key=when.__getitem__)
+        by_country = by_method and victim.startswith("c:")
         for j, b in enumerate(members):
             for a in reversed(members[max(0, j - _MAX_BUCKET) : j]):
                 if when[b] - when[a] > span:
                     break
+                if by_country and items[a].sectors and items[b].sectors:
+                    continue  # two named sectors met in their own bucket already
                 ra, rb = merger.find(a), merger.find(b)
                 joint = (
                     when[b] - when[a] <= _JOINT_RELEASE
                     and items[a].kind in _AUTHORITIES
                     and items[b].kind in _AUTHORITIES
                 )
-                if ra == rb or profiles.apart(ra, rb, one_feed=True, joint=joint):
+                if ra == rb or profiles.apart(
+                    ra, rb, one_feed=True, joint=joint, same_script=by_method
+                ):
                     continue
                 if items[a].lang == items[b].lang and not fuzz.ratio(
                     keyed[a], keyed[b], score_cutoff=VETO_THRESHOLD
