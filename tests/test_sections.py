@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from threatbrief.brief import analysis, sections
+from threatbrief.brief import analysis, prose, sections
 from threatbrief.brief.change import since_last
 from threatbrief.brief.conclusions import conclusions
 from threatbrief.brief.nonstate import kind, nonstate
 from threatbrief.brief.notes import Notes
-from threatbrief.brief.stories import Story, make_story
+from threatbrief.brief.stories import Story, first_sentence, make_story
 from threatbrief.brief.watch import follow_ups
 from threatbrief.brief.write import build_brief
 from threatbrief.models import TLP, BriefItem, Period
@@ -457,3 +457,63 @@ def test_a_source_in_the_partners_language_about_the_partner_is_in_its_section()
     assert japan["summary"] == (
         "1 report in Japanese concerns Japan without naming it as a target."
     )
+
+
+# ------------------------------------------------------------------ key stories as sentences
+def test_a_warning_is_told_as_a_warning_not_as_an_event() -> None:
+    s = story(
+        1,
+        "Iranian cyber actors may target vulnerable networks",
+        "Iranian state-sponsored actors may target defence firms with ties to Israel.",
+        actor_sets=("iran",), sectors=("defence",), targets=("IL",), confidence=0.9,
+    )  # fmt: skip
+    s.actors = []
+    text = prose.lede(s, "iran", avoid=first_sentence(s.summary))
+    assert text.startswith("On 10 November 2026 CISA warned of possible activity by Iran-linked")
+    assert "reported activity" not in text
+
+
+def test_a_group_is_named_as_the_source_spells_it_with_the_lexicons_name() -> None:
+    s = story(1, "Marbled Dust exploits a chat zero-day", "Marbled Dust exploited a zero-day.",
+              actors=("Sea Turtle",), actor_sets=("turkiye",), confidence=0.95)  # fmt: skip
+    s.spelled = {"Sea Turtle": "Marbled Dust"}
+    text = prose.lede(s, "turkiye", avoid="Marbled Dust exploited a zero-day.")
+    assert "activity by Marbled Dust (Sea Turtle)" in text
+
+
+def test_a_group_named_in_the_second_sentence_gives_both_sentences() -> None:
+    s = story(
+        1, "Brewer halts production after ransomware attack",
+        "A brewer suspended shipments at its factories after a ransomware attack. The Qilin "
+        "gang later claimed it.",
+        actors=("Qilin",), targets=("JP",), confidence=0.95,
+    )  # fmt: skip
+    assert prose.lede(s, "") == (
+        "A brewer suspended shipments at its factories after a ransomware attack. The Qilin "
+        "gang later claimed it (CISA, 10 November 2026)."
+    )
+
+
+def test_a_partners_story_is_told_from_the_report_that_names_the_partner() -> None:
+    kev = item(1, "CISA adds a VPN flaw to the KEV catalogue", "A VPN flaw is being exploited.")
+    local = item(
+        2, "Alert on a VPN flaw", "The CERT has confirmed exploitation of the VPN flaw against "
+        "organisations in Japan.", publisher="JPCERT/CC", targets=("JP",),
+    )  # fmt: skip
+    s = make_story([kev, local], ["EE", "JP"])
+    assert prose.told_by(s, "JP") is local and prose.told_by(s, "EE") is kev
+    assert prose.lede(s, "", about="JP").startswith("The CERT has confirmed exploitation")
+    assert "(JPCERT/CC, 10 November 2026)" in prose.lede(s, "", about="JP")
+
+
+@pytest.mark.parametrize("publishers", [["CISA"], ["CISA", "NCSC UK"], ["CISA", "FBI", "NSA"]])
+def test_other_publishers_follow_in_a_sentence_of_their_own_with_notes(
+    publishers: list[str],
+) -> None:
+    items = [item(n, "Joint advisory", publisher=p) for n, p in enumerate(publishers)]
+    s = make_story(items, ["EE", "JP"])
+    notes = Notes()
+    notes.of([s])
+    notes.also(s)
+    assert s.also == publishers[1:3] and len(s.also_notes) == len(s.also)
+    assert [notes.notes[n - 1].publisher for n in s.also_notes] == s.also

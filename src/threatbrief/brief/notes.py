@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..models import BriefItem, PartnerAssessment
 from .context import Footnote
+from .prose import the
 from .stories import Story
 
 BACKING = 3  # notes a sentence carries at most: those of its best-ranked stories
@@ -46,6 +47,25 @@ class Notes:
             if not story.notes:
                 story.notes = [self.cite(story.items[0])]
         return sorted({s.notes[0] for s in stories[:most]})
+
+    def number(self, item: BriefItem) -> int:
+        """The note on `item`: its first one, or a new one."""
+        return self._by_item.get(item.id) or self.cite(item)
+
+    def also(self, story: Story, lead: str = "", most: int = 2) -> None:
+        """The other publishers of a key story, each with a note on its first report, for
+        the sentence "Also reported by CISA."; `lead` (by default the lead item's publisher)
+        is the one the lede names."""
+        if story.also:
+            return
+        lead = lead or story.items[0].publisher
+        for item in story.items:
+            if item.publisher != lead and item.publisher not in story.also:
+                story.also.append(item.publisher)
+                story.also_names.append(the(item.publisher))
+                story.also_notes.append(self.number(item))
+                if len(story.also) == most:
+                    break
 
     def cite_assessment(self, a: PartnerAssessment) -> int:
         number = len(self.notes) + 1

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import zip_longest
 
+from ..models import BriefItem
 from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES
 from .analysis import hedge
 from .stories import Story, first_sentence
@@ -26,6 +27,7 @@ __all__ = [
     "day",
     "join",
     "lede",
+    "told_by",
     "linked",
     "names",
     "the",
@@ -101,17 +103,52 @@ def day(when: datetime | None) -> str:
     return f"{when:%-d %B %Y}" if when else "an unknown date"
 
 
-def lede(story: Story, key: str, avoid: str = "") -> str:
+# a warning of what may come, not a report of what happened ("Iranian actors may target …")
+_WARNING = re.compile(
+    r"\b(?:may|might|could|are likely to|are expected to|plan to|intend to)\s+(?:\w+\s+)?"
+    r"(?:target|attack|exploit|strike|hit|disrupt)\b",
+    re.IGNORECASE,
+)
+
+
+def _spelled(story: Story, actor: str) -> str:
+    """A group as its source names it, with the lexicon's name: "Marbled Dust (Sea Turtle)"."""
+    alias = story.spelled.get(actor)
+    return f"{alias} ({actor})" if alias else actor
+
+
+def told_by(story: Story, about: str = "") -> BriefItem:
+    """The report a key story is told from: its lead item, or in a partner's list (`about`)
+    the first English report that names the partner as the target, if the lead does not."""
+    lead = story.items[0]
+    if about and about not in lead.targets:
+        for item in story.items:
+            if about in item.targets and item.lang == "en" and item.summary:
+                return item
+    return lead
+
+
+def lede(story: Story, key: str, avoid: str = "", about: str = "") -> str:
     """The key story in one sentence. An English source's own first sentence when it names
     the actor (a group of the story, or the state); otherwise one built from the story's
     facts: when, who reported, which group or state, against what, with the source's own
-    headline. `avoid` is a sentence already used (the section's pull-quote)."""
-    lead = story.items[0]
-    said = first_sentence(story.summary).strip() if story.summary else ""
+    headline. `avoid` is a sentence already used (the section's pull-quote). In a partner's
+    list (`about`, a country code), the story is told from a report that names the partner
+    as the target where one does ("exploitation … against organisations in Japan")."""
+    lead = told_by(story, about)
+    summary = story.summary if lead is story.items[0] else lead.summary
+    said = first_sentence(summary).strip() if summary else ""
     states = STATE_WORDS.get(key, (SET_NAMES.get(key, key),)) if key else ()
-    words = [*story.actors, *states]
+    words = [*story.actors, *story.spelled.values(), *states]
     # with no group or state to name (ransomware, DDoS by no one named), any sentence will do
     named = not words or any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", said) for w in words)
+    if not named and summary:
+        # the group is named in the next sentence: "… after a ransomware attack. The Qilin
+        # gang later claimed it."
+        two = first_sentence(summary[len(first_sentence(summary)) :].strip()).strip()
+        both = f"{said} {two}" if two else ""
+        if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", two) for w in words):
+            said, named = both, True
     if (
         lead.lang == "en"
         and named
@@ -120,9 +157,13 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
         and said != avoid.strip()
     ):
         return f"{said[:-1]} ({lead.publisher}, {day(lead.published_at)}){said[-1]}"
-    by = join(story.actors[:2]) or (f"{SET_NAMES.get(key, key)}-linked actors" if key else "")
+    by = join([_spelled(story, a) for a in story.actors[:2]])
+    by = by or (f"{SET_NAMES.get(key, key)}-linked actors" if key else "")
     own_words = hedge(story)
-    if not by:
+    verb = "reported"
+    if _WARNING.search(f"{lead.title} {summary}"):
+        verb, who = "warned of", f"possible activity by {by}" if by else "possible attacks"
+    elif not by:
         who = "unattributed activity"
     elif own_words:  # the source's own estimative words, as it gave them
         who = f"activity it links to {by} (“{own_words}”)"
@@ -137,7 +178,7 @@ def lede(story: Story, key: str, avoid: str = "") -> str:
     if places:
         against += f" in {join(places)}" if sectors else f" against targets in {join(places)}"
     return (
-        f"On {day(lead.published_at)} {the(lead.publisher)} reported {who}{against}: "
+        f"On {day(lead.published_at)} {the(lead.publisher)} {verb} {who}{against}: "
         f"“{story.title.strip()}”."
     )
 

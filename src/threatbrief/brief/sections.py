@@ -332,6 +332,8 @@ def actor_section(
     quote_item = quote_story.items[quote.item_index] if quote and quote_story else None
     for story in top:
         story.lede = lede(story, key, avoid=quote.text if quote else "")
+        notes.of([story])
+        notes.also(story)
     # a feed may say "en" of a Japanese sentence: the words decide
     quote_lang = quote_item.lang if quote_item else "en"
     if quote and _CJK.search(quote.text):

@@ -64,6 +64,11 @@ class Story:
     notes: list[int] = field(default_factory=list)
     merged_on: list[str] = field(default_factory=list)
     lede: str = ""  # the one sentence a brief gives it as a key story (brief.write.lede)
+    also: list[str] = field(default_factory=list)  # other publishers of a key story
+    also_names: list[str] = field(default_factory=list, metadata={"brief": False})  # in prose
+    # the name the lead report gives a group, where it is an alias ("Marbled Dust")
+    spelled: dict[str, str] = field(default_factory=dict)
+    also_notes: list[int] = field(default_factory=list)  # their notes, one per publisher
     historical: bool = False  # its items date the activity long before they were published
     quarantined: bool = False  # its items carried active content and are held back
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..models import TLP, BriefItem, PartnerAssessment, Period, StoryLink
 from ..vocab import (
@@ -34,7 +35,7 @@ from .nonstate import KINDS as NONSTATE_KINDS
 from .nonstate import kinds as nonstate_kinds
 from .nonstate import nonstate
 from .notes import Notes
-from .prose import alternate, day, join, lede, linked, names
+from .prose import alternate, day, join, lede, linked, names, told_by
 from .sections import actor_section
 from .stories import CVE_ID, Story, cluster, first_sentence, make_story, trusted
 from .watch import follow_ups
@@ -276,12 +277,31 @@ def _stories(
     groups = cluster(
         items, aliases=clustering.aliases, links=clustering.links, places=clustering.places
     )
+    spellings: dict[str, list[str]] = defaultdict(list)  # a group's aliases, by its name
+    for alias, name in (clustering.aliases or {}).items():
+        if alias != name and alias.isascii():
+            spellings[name].append(alias)
+    made = [make_story(g, partners) for g in groups]
+    for story in made:
+        _spell(story, spellings)
     # a story that only a feed of unknown kind reports comes after every other: listed, it
     # never leads a section, a partner's list, a judgement or a quote
-    return sorted(
-        (make_story(g, partners) for g in groups),
-        key=lambda s: (not trusted(s), -s.score, s.title),
-    )
+    return sorted(made, key=lambda s: (not trusted(s), -s.score, s.title))
+
+
+def _spell(story: Story, spellings: Mapping[str, Sequence[str]]) -> None:
+    """The name its lead report gives each group, where it uses an alias ("Marbled Dust" for
+    Sea Turtle): the brief names the group as the source did, with the lexicon's name."""
+    lead = story.items[0]
+    text = f"{lead.title} {lead.summary}"
+    for actor in story.actors:
+        if re.search(rf"(?<!\w){re.escape(actor)}(?!\w)", text):
+            continue
+        for alias in spellings.get(actor, ()):
+            written = len(alias) > 3 and alias in text
+            if written and re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", text):
+                story.spelled[actor] = alias
+                break
 
 
 def _partner_relevance(
@@ -293,10 +313,10 @@ def _partner_relevance(
         # and what a source in the partner's language says about the partner, no target named
         about = [s for s in stories if p not in s.targets and _about(s, p)]
         for s in own + about:
-            if not s.notes:
-                s.notes = [notes.cite(s.items[0])]
-            if not s.lede:
-                s.lede = lede(s, s.actor_sets[0] if s.actor_sets else "")
+            if not s.lede:  # not a key story of an actor section: told for this partner
+                told = notes.number(told_by(s, p))
+                s.lede = lede(s, s.actor_sets[0] if s.actor_sets else "", about=p)
+                s.notes = [told, *(n for n in s.notes if n != told)]
         name = COUNTRY_NAMES.get(p, p)
         summary = _partner_summary(name, own)
         if about:
@@ -376,12 +396,27 @@ def _exploited(stories: Sequence[Story], notes: Notes) -> list[dict[str, Any]]:
 
 
 def _about(story: Story, partner: str) -> bool:
-    """Does a source in the partner's own language write about the partner ("国内", "Eestis")?"""
+    """Does a source in the partner's own language write about the partner ("国内", "Eestis"),
+    or does one of the partner's own authorities (a CERT or government body under its country
+    domain) write in its language about an actor ("Välisluureamet: Hiina häkkerid …")?"""
     lang = PARTNER_LANGUAGES.get(partner)
     words = PARTNER_WORDS.get(partner)
     if not lang or words is None:
         return False
-    return any(i.lang == lang and words.search(f"{i.title} {i.summary}") for i in story.items)
+    home = f".{partner.lower()}"
+    attributed = bool(story.actor_sets or story.actors)
+    return any(
+        i.lang == lang
+        and (
+            words.search(f"{i.title} {i.summary}")
+            or (attributed and i.kind in ("cert", "government") and _host(i.url).endswith(home))
+        )
+        for i in story.items
+    )
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _partner_summary(name: str, own: Sequence[Story]) -> str:

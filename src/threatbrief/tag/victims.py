@@ -27,6 +27,12 @@ _PAST_FOCUS = re.compile(
     r"\b(?:until now|until recently|previously|formerly|hitherto|historically|best known for|"
     r"long known for)\b(?:\s+[\w-]+){0,3}\s+$"
 )
+# the topic of a lure, not its victim: "lures about Expo 2025 in Osaka", "decoys on Japan"
+_TOPIC = re.compile(
+    r"\b(?:lures?|decoys?|baits?|documents?|e-?mails?|messages?|themes?|themed)\s+"
+    r"(?:about|on|themed on|related to|mentioning|referring to|concerning)\s+"
+    r"(?:[\w'’-]+\s+){0,5}?(?:in\s+|of\s+)?$"
+)
 
 
 class VictimRules:
@@ -73,8 +79,9 @@ class VictimRules:
         """The spans of the country mentions in a field that name no victim: a country that
         speaks or co-signs ("Japan, US and South Korea issue a joint statement", "agencies
         from thirteen countries, Japan among them"), a reporting agency that the clause does
-        not say was attacked (JPCERT/CC, Välisluureamet) and the actor's past focus ("until
-        now focused on Japan"). A speaking role is shared along a coordinated list."""
+        not say was attacked (JPCERT/CC, Välisluureamet), the actor's past focus ("until
+        now focused on Japan") and a lure's topic ("lures about Expo 2025 in Osaka"). A
+        speaking role is shared along a coordinated list."""
         roles = [self.roles.role_of(f, hit) for hit in hits]
         spread(f.low, [(h.start, h.end) for h in hits], roles)
         out = set()
@@ -84,6 +91,7 @@ class VictimRules:
                 role == "accuser"
                 or (hit.term.role == "reporter" and role != "target")
                 or _PAST_FOCUS.search(lead)
+                or _TOPIC.search(lead)
             ):
                 out.add((hit.start, hit.end))
         return out
