@@ -382,7 +382,8 @@ def test_single_actor_set_brief_has_one_section() -> None:
     )
     ctx = build_brief([item], [], OCTOBER, ["EE", "JP"], "Desk", NOW)
     assert [s.name for s in ctx.sections] == ["Russia"]
-    assert str(ctx.key_judgements[0]).startswith("Russia was the most reported actor set, with 1 ")
+    judgement = str(ctx.key_judgements[0])
+    assert judgement.startswith("Russia-linked actors were the most reported, with 1 ")
 
 
 def _tags(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:

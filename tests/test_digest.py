@@ -274,7 +274,7 @@ def test_one_event_from_three_feeds_is_one_story_with_its_date_publishers_and_pa
     assert msg["Subject"] == (
         "China: AA25-071A: Volt Typhoon targets Estonian and Japanese telecoms [TLP:CLEAR]"
     )
-    assert "5 March 2025 to 12 March 2025" in text
+    assert "5 March 2025 – 12 March 2025" in text  # the window, its last day included
     assert text.count("1. AA25-071A: Volt Typhoon targets") == 1 and "\n2. " not in text
     assert "Reported by CISA, JPCERT/CC and NCSC UK." in text
     assert "   4 March 2025 · Partner: Estonia, Japan\n" in text

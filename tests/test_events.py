@@ -389,6 +389,20 @@ def test_an_event_dated_long_before_publication_is_historical(
     assert is_historical(item) is historical
 
 
+def test_activity_dated_inside_the_briefs_period_is_never_historical() -> None:
+    from threatbrief.brief.history import is_historical
+
+    late = dataclasses.replace(
+        JOINT_BY_ID[0],
+        title="Canada says a group compromised a telecom company",
+        summary="The group exploited network devices of a telecom company in February 2025.",
+        published_at=datetime(2025, 6, 23, 9, tzinfo=UTC),
+    )
+    assert is_historical(late)  # four months before it was published
+    assert not is_historical(late, since=datetime(2024, 11, 1, tzinfo=UTC))  # in the period
+    assert is_historical(late, since=datetime(2025, 4, 1, tzinfo=UTC))  # before this one
+
+
 def test_a_republished_2016_intrusion_is_background_not_this_period() -> None:
     from threatbrief.brief.write import build_brief
     from threatbrief.models import Period

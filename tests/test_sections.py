@@ -64,18 +64,18 @@ def test_who_names_the_organ_where_the_sources_do(
     ("sectors", "countries", "expected"),
     [
         ([], [], ""),
-        (["government"], [], "Its reported targets were in the government sector."),
-        ([], ["Japan"], "Its reported targets were in Japan."),
+        (["government"], [], "Their reported targets were in the government sector."),
+        ([], ["Japan"], "Their reported targets were in Japan."),
         (
             ["government", "defence"],
             ["Estonia", "Japan"],
-            "Its reported targets were in the government and defence sectors, in Estonia and "
+            "Their reported targets were in the government and defence sectors, in Estonia and "
             "Japan.",
         ),
         (
             ["education and research", "finance", "energy"],
             ["Estonia", "Japan", "Latvia"],
-            "Its reported targets were in the education and research, finance, and energy "
+            "Their reported targets were in the education and research, finance, and energy "
             "sectors, in Estonia, Japan and Latvia.",
         ),
     ],
@@ -141,7 +141,7 @@ def test_what_changed_prints_no_percentage_on_small_counts(
         (4, {"revenue": 3, "espionage": 1}, "Sources reported 4 events attributed to "
          "China-linked actors (4 reports), most of them theft for revenue."),
         (5, {"espionage": 2, "disruption": 1}, "Sources reported 5 events attributed to "
-         "China-linked actors (5 reports), chiefly espionage (2 of 5)."),
+         "China-linked actors (5 reports); espionage was the largest share (2 of 5)."),
         (4, {"espionage": 2, "disruption": 2}, "Sources reported 4 events attributed to "
          "China-linked actors (4 reports), as much espionage as disruption."),
     ],
@@ -166,7 +166,7 @@ def test_aims_methods_organs_and_sums_come_from_the_sources_words() -> None:
     assert "supply-chain compromise" in analysis.methods(theft)
     assert analysis.sums(theft) == ["308 million USD"]
     gru = story(2, "GRU Unit 26165 targets logistics firms with spear-phishing")
-    assert analysis.organs(gru, "russia") == ["military intelligence, the GRU"]
+    assert analysis.organs(gru, "russia") == ["military intelligence (the GRU)"]
     assert analysis.methods(gru) == ["spear-phishing"]
     plain = story(3, "Guidance for telecom operators")
     assert analysis.aims(plain) == analysis.methods(plain) == analysis.sums(plain) == []
@@ -250,8 +250,8 @@ def test_a_section_never_lists_the_actors_own_country_and_every_claim_has_notes(
     )  # fmt: skip
     section = sections.actor_section(1, "china", [spying], [], ["EE", "JP"], Notes(), {})
     assert "CN" not in section.targets
-    whom = [c.text for p in section.paragraphs for c in p if c.text.startswith("Its reported")]
-    assert whom == ["Its reported targets were in Japan."]
+    whom = [c.text for p in section.paragraphs for c in p if c.text.startswith("Their reported")]
+    assert whom == ["Their reported targets were in Japan."]
     claims = [c for p in section.paragraphs for c in p]
     # every sentence that states a fact of the sources has notes; only an absence has none
     assert [c.text for c in claims if not c.notes] == [
@@ -412,7 +412,7 @@ def test_the_other_main_sets_aims_are_judged_in_the_sources_words() -> None:
                       [], [], {}, [])  # fmt: skip
     texts = [j.text for j in ctx.key_judgements]
     assert texts[0] == (
-        "China was the most reported actor set, with 3 attributed events, most of them "
+        "China-linked actors were the most reported, with 3 attributed events, most of them "
         "espionage, led by APT41."
     )
     assert texts[1] == "Most North Korea-linked events were theft for revenue (2 of 2)."
@@ -517,3 +517,17 @@ def test_other_publishers_follow_in_a_sentence_of_their_own_with_notes(
     notes.also(s)
     assert s.also == publishers[1:3] and len(s.also_notes) == len(s.also)
     assert [notes.notes[n - 1].publisher for n in s.also_notes] == s.also
+
+
+def test_active_defence_cites_the_story_that_names_who_exploited_the_flaw() -> None:
+    kev = story(50, "CISA adds CVE-2026-2222 to the KEV catalogue",
+                "CVE-2026-2222 in a VPN gateway is being exploited.")  # fmt: skip
+    named = story(51, "UNC0000 exploited CVE-2026-2222", "UNC0000 exploited CVE-2026-2222.",
+                  actor_sets=("china",), actors=("UNC0000",), publisher="Vendor")  # fmt: skip
+    exploited = [{"cve": "CVE-2026-2222", "story_ids": [kev.id, named.id],
+                  "actor_sets": ["china"], "actors": ["UNC0000"]}]  # fmt: skip
+    notes = Notes()
+    points = conclusions([], [kev, named], ["EE", "JP"], exploited, notes)
+    (defence,) = [c for c in points if "Active cyber defence" in c.text]
+    assert defence.text.startswith("UNC0000 exploited CVE-2026-2222 in this period.")
+    assert [notes.notes[n - 1].publisher for n in defence.notes] == ["Vendor"]

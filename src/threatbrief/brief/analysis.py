@@ -81,10 +81,11 @@ AIM_NAMES = {
 
 # how it worked: the methods a CERT reader asks about, as the sources name them
 METHODS: dict[str, re.Pattern[str]] = {
+    # aimed at chosen people ("lures", 標的型メール), or at the public at large (a fake portal)
     "spear-phishing": _any(
-        r"spear-?phish", r"\bphish", r"lures?\b", r"e-?mails? posing as", r"impersonat",
-        r"標的型(?:攻撃)?メール", r"フィッシング", r"õngitsus",
+        r"spear-?phish", r"lures?\b", r"e-?mails? posing as", r"標的型(?:攻撃)?メール",
     ),
+    "phishing": _any(r"(?<!spear-)(?<!spear)\bphish", r"impersonat", r"フィッシング", r"õngitsus"),
     "the exploitation of edge devices": _any(
         r"(?:VPN|gateway|router|firewall|edge|network) devices?", r"Connect Secure",
         r"FortiGate|FortiOS|Ivanti|Citrix|NetScaler|Palo Alto|Cisco (?:IOS|ASA)",
@@ -119,12 +120,12 @@ ORGANS: dict[str, list[tuple[str, re.Pattern[str]]]] = {
                                                      r"人民解放軍")),
     ],
     "russia": [
-        ("military intelligence, the GRU", _any(r"\bGRU\b", r"military intelligence",
+        ("military intelligence (the GRU)", _any(r"\bGRU\b", r"military intelligence",
                                                 r"Unit \d{5}", r"軍参謀本部情報総局",
                                                 r"sõjaväeluure")),
         ("the FSB", _any(r"\bFSB\b", r"Federal Security Service", r"Center 16",
                          r"連邦保安庁")),
-        ("the foreign intelligence service, the SVR", _any(r"\bSVR\b",
+        ("the foreign intelligence service (SVR)", _any(r"\bSVR\b",
                                                            r"Foreign Intelligence Service of "
                                                            r"the Russian", r"対外情報庁")),
     ],
@@ -195,7 +196,10 @@ def aims(story: Story, actor: Sequence[str] = ()) -> list[str]:
 def methods(story: Story, actor: Sequence[str] = ()) -> list[str]:
     """The methods a story's sources name (about `actor`), in the order of `METHODS`."""
     text = _low(story, actor)
-    return [name for name, pattern in METHODS.items() if pattern.search(text)]
+    found = [name for name, pattern in METHODS.items() if pattern.search(text)]
+    if "spear-phishing" in found and "phishing" in found:
+        found.remove("phishing")  # "phishing lures": the narrower name says it
+    return found
 
 
 def organs(story: Story, key: str, actor: Sequence[str] = ()) -> list[str]:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from ..vocab import COUNTRY_NAMES, SET_NAMES, counted
+from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES, counted
 from . import analysis
 from .context import ActorSection, Claim
 from .notes import Notes
@@ -96,7 +96,9 @@ def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Clai
     head = f"{here} to {there}: "
     attributed = [s for s in own if s.actor_sets]
     if attributed:
-        groups = [g for g, _ in Counter(a for s in attributed for a in s.actors).most_common(3)]
+        ranked = Counter(a for s in attributed for a in s.actors).most_common(3)
+        groups = [g for g, _ in ranked]
+        often = "most often" if ranked and ranked[0][1] > 1 else "among them"
         sets = [
             SET_NAMES.get(k, k)
             for k, _ in Counter(a for s in attributed for a in s.actor_sets).most_common(3)
@@ -105,7 +107,7 @@ def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Clai
         if groups and all(set(s.actors) & set(groups) for s in attributed):
             by = join(groups)
         else:
-            by = f"{linked(sets)} actors" + (f", most often {join(groups)}" if groups else "")
+            by = f"{linked(sets)} actors" + (f", {often} {join(groups)}" if groups else "")
         elsewhere = sorted(
             {t for s in stories for t in s.targets if groups and groups[0] in s.actors} - {source}
         )
@@ -115,11 +117,24 @@ def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Clai
             if groups and elsewhere
             else ""
         )
+        # what the other partner should look for: the methods and sectors of these events
+        used = Counter(m for s in attributed for m in analysis.methods(s)).most_common(2)
+        how = f" ({join([m for m, _ in used])})" if used else ""
+        sectors = [
+            SECTOR_NAMES.get(x, x)
+            for x, _ in Counter(x for s in attributed for x in s.sectors).most_common(2)
+        ]
+        where = (
+            f"{there}'s {join(sectors)} {'sector' if len(sectors) == 1 else 'sectors'}"
+            if sectors
+            else there
+        )
         return _claim(
             f"{head}the sources attribute {counted(len(attributed), 'event')} against {here} "
             f"to {by}{reach}. {_cert(source)} should pass its findings on "
-            f"{'this group' if len(groups) == 1 else 'these actors'} to {_cert(to)} first, so "
-            f"that {there} can look for the same intrusions before they are reported there.",
+            f"{'this group' if len(groups) == 1 else 'these actors'}{how} to {_cert(to)} "
+            f"first, so that {where} can be checked for the same intrusions before they are "
+            "reported there.",
             attributed,
             notes,
         )
@@ -149,7 +164,12 @@ def _active_defence(
     if not state:
         return None
     cves = [str(v["cve"]) for v in state[:4]]
-    backing = [by_id[i] for v in state for i in v["story_ids"][:1] if i in by_id]
+    # for each flaw, the story that names who exploited it (the KEV entry seldom does)
+    backing = []
+    for v in state:
+        found = [by_id[i] for i in v["story_ids"] if i in by_id]
+        named = [s for s in found if s.actor_sets] or found
+        backing += named[:1]
     who = join(sorted({a for v in state for a in v["actors"]})[:3]) or (
         f"{linked(sorted({SET_NAMES.get(k, k) for v in state for k in v['actor_sets']}))} actors"
     )

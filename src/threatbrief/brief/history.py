@@ -74,13 +74,18 @@ def event_dates(text: str) -> list[datetime]:
     return found
 
 
-def is_historical(item: BriefItem) -> bool:
+def is_historical(item: BriefItem, since: datetime | None = None) -> bool:
     """Whether every date the item's text gives is at least 90 days before it was published,
-    and the item makes no new attribution."""
+    and the item makes no new attribution. With `since` (the start of the brief's period),
+    activity dated inside the period is the period's own, however late it was reported
+    ("in February 2025", published in June, in a brief from November 2024)."""
     if item.published_at is None:
         return False
     text = f"{item.title}. {item.summary}"
     dates = event_dates(text)
     if not dates or _NEW_FINDING.search(text):
         return False
-    return max(dates) <= item.published_at - HISTORICAL_AFTER
+    latest = max(dates)
+    if since is not None and latest >= since:
+        return False
+    return latest <= item.published_at - HISTORICAL_AFTER

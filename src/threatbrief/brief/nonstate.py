@@ -41,7 +41,7 @@ def kinds(story: Story) -> list[str]:
         "ransomware": "ransomware" in methods,
         "hacktivism": bool(_HACKTIVIST.search(text)),
         "ddos": "DDoS" in methods,
-        "fraud": "spear-phishing" in methods or "credential theft" in methods,
+        "fraud": bool({"phishing", "spear-phishing", "credential theft"} & set(methods)),
     }
     return [k for k, yes in found.items() if yes] or ["other"]
 

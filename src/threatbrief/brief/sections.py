@@ -77,7 +77,7 @@ def _overview(name: str, stories: Sequence[Story], aims: Counter[str]) -> str:
         elif n * 2 > len(stories):
             text += f", most of them {AIM_NAMES[aim]}"
         elif len(ranked) == 1 or n > ranked[1][1]:
-            text += f", chiefly {AIM_NAMES[aim]} ({n} of {len(stories)})"
+            text += f"; {AIM_NAMES[aim]} was the largest share ({n} of {len(stories)})"
         else:
             text += f", as much {AIM_NAMES[aim]} as {AIM_NAMES[ranked[1][0]]}"
     return text + "."
@@ -122,16 +122,16 @@ def _sums(thefts: Sequence[Story]) -> str:
 
 
 def _whom(sectors: Sequence[str], countries: Sequence[str]) -> str:
-    """ "Its reported targets were in the government and defence sectors, in Japan." """
+    """ "Their reported targets were in the government and defence sectors, in Japan." """
     if not sectors and not countries:
         return ""
     where = join(countries)
     if sectors:
         noun = "sector" if len(sectors) == 1 else "sectors"
-        return f"Its reported targets were in the {join(sectors)} {noun}" + (
+        return f"Their reported targets were in the {join(sectors)} {noun}" + (
             f", in {where}." if where else "."
         )
-    return f"Its reported targets were in {where}."
+    return f"Their reported targets were in {where}."
 
 
 def _partners(partner_hits: Sequence[tuple[str, int]]) -> str:

@@ -548,9 +548,12 @@ def first_sentence(text: str) -> str:
 _LAST = datetime.max.replace(tzinfo=UTC)
 
 
-def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
+def make_story(
+    members: list[BriefItem], partners: Sequence[str], since: datetime | None = None
+) -> Story:
     """One event's story: its lead item (most authoritative, then earliest), combined labels,
-    every source and its rank. `members` may be an `Event`, whose `merged_on` it keeps."""
+    every source and its rank. `members` may be an `Event`, whose `merged_on` it keeps. With
+    `since` (the period's start), activity dated inside the period is never historical."""
     merged_on = list(getattr(members, "merged_on", ()))
     members = sorted(
         members,
@@ -591,6 +594,6 @@ def make_story(members: list[BriefItem], partners: Sequence[str]) -> Story:
         confidence=confidence,
         first_seen=min(dates) if dates else None,
         merged_on=merged_on,
-        historical=all(is_historical(i) for i in members),
+        historical=all(is_historical(i, since) for i in members),
         quarantined=any(i.quarantined for i in members),
     )

@@ -59,6 +59,8 @@ def period_label(period: Period) -> str:
     ):
         return start.strftime("%B %Y")
     last = end.fromtimestamp(end.timestamp() - 1, tz=end.tzinfo)
+    if last.date() <= start.date():
+        return start.strftime("%-d %B %Y")
     return f"{start.strftime('%-d %B %Y')} – {last.strftime('%-d %B %Y')}"
 
 
@@ -107,7 +109,7 @@ def build_brief(
     # annex, nowhere else; historical stories (old activity) are background
     held = [i for i in items if i.quarantined]
     items = [i for i in items if not i.quarantined]
-    every = _stories(items, partners, clustering)
+    every = _stories(items, partners, clustering, period.start)
     stories = [s for s in every if not s.historical]
     background = [s for s in every if s.historical]
     quarantined = _stories(held, partners, clustering)  # marked so by make_story
@@ -269,7 +271,10 @@ class _Clustering:
 
 
 def _stories(
-    items: Sequence[BriefItem], partners: Sequence[str], clustering: _Clustering
+    items: Sequence[BriefItem],
+    partners: Sequence[str],
+    clustering: _Clustering,
+    since: datetime | None = None,
 ) -> list[Story]:
     """The items' events as stories, best first, those from sources of unknown kind alone
     last (`make_story` marks those whose items all date their activity long before they were
@@ -281,7 +286,7 @@ def _stories(
     for alias, name in (clustering.aliases or {}).items():
         if alias != name and alias.isascii():
             spellings[name].append(alias)
-    made = [make_story(g, partners) for g in groups]
+    made = [make_story(g, partners, since) for g in groups]
     for story in made:
         _spell(story, spellings)
     # a story that only a feed of unknown kind reports comes after every other: listed, it
@@ -461,7 +466,7 @@ def _judgements(
     top = max(sections, key=lambda s: s.count)
     out.append(
         Judgement(
-            f"{top.name} was the most reported actor set, with "
+            f"{top.name}-linked actors were the most reported, with "
             f"{counted(top.count, 'attributed event')}{_aim_clause(top)}"
             + (f", led by {join(top.groups[:3])}." if top.groups else "."),
             top.story_ids,
@@ -646,5 +651,5 @@ def _method() -> list[str]:
         "Attribution labels come from threatbrief's lexicon: a named group, or a state named "
         "in an attributive construction by the source. Hedged wording ('suspected', 'likely') "
         "is kept with lower confidence. Analysts' corrections override the lexicon. "
-        "`threatbrief explain` shows the evidence behind every label.",
+        "The threatbrief explain command shows the evidence behind every label.",
     ]
