@@ -531,3 +531,26 @@ def test_active_defence_cites_the_story_that_names_who_exploited_the_flaw() -> N
     (defence,) = [c for c in points if "Active cyber defence" in c.text]
     assert defence.text.startswith("UNC0000 exploited CVE-2026-2222 in this period.")
     assert [notes.notes[n - 1].publisher for n in defence.notes] == ["Vendor"]
+
+
+@pytest.mark.parametrize(
+    ("text", "cves"),
+    [
+        ("CISA adds CVE-2026-1111 to the catalogue. It is being exploited in the wild.",
+         {"CVE-2026-1111"}),
+        ("オンプレミス版の製品に脆弱性 (CVE-2026-2222) がある。悪用が確認されている。",
+         {"CVE-2026-2222"}),
+        ("Two actors exploited the ToolShell vulnerabilities in SharePoint servers.",
+         {"CVE-2025-53770", "CVE-2025-53771"}),
+        # not said to be exploited, or said of another CVE in the next sentence
+        ("A fix for CVE-2026-3333 is out. Update now.", set()),
+        ("CVE-2026-4444 is fixed. CVE-2026-5555 is exploited.", {"CVE-2026-5555"}),
+    ],
+    ids=["next-sentence", "ja-next-sentence", "nickname", "fixed-only", "another-cve"],
+)  # fmt: skip
+def test_a_cve_counts_as_exploited_where_its_own_or_next_sentence_says_so(
+    text: str, cves: set[str]
+) -> None:
+    from threatbrief.brief.exploited import cves_said_exploited
+
+    assert cves_said_exploited(text) == cves

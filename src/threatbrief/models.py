@@ -235,6 +235,23 @@ class Period:
     def length(self) -> timedelta:
         return self.end - self.start
 
+    @property
+    def label(self) -> str:
+        """How a reader names it: "October 2026" for a calendar month, else its first and
+        last days ("1 November 2024 – 31 October 2025"), or one day."""
+        start, end = self.start, self.end
+        if (
+            start.day == 1
+            and (end.month - start.month) % 12 == 1
+            and end.day == 1
+            and (end - start).days < 32
+        ):
+            return start.strftime("%B %Y")
+        last = end - timedelta(seconds=1)
+        if last.date() <= start.date():
+            return start.strftime("%-d %B %Y")
+        return f"{start.strftime('%-d %B %Y')} – {last.strftime('%-d %B %Y')}"
+
     def previous(self) -> Period:
         """The period of the same length just before this one."""
         return Period(self.start - self.length, self.start)

@@ -31,7 +31,6 @@ from markupsafe import Markup
 from ._net import is_public_url
 from .brief.context import BriefContext
 from .brief.stories import Story, first_sentence
-from .brief.write import period_label
 from .digest.build import DigestContext
 from .errors import UsageError
 from .textsafe import oneline, safe_url
@@ -92,7 +91,7 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     env.filters["oneline"] = oneline
     env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
-    env.filters["period"] = period_label  # "October 2026", "1 November 2024 – 31 October 2025"
+    env.filters["period"] = lambda p: p.label  # "October 2026", "1 November 2024 – 31 October 2025"
     env.filters["wrap"] = _wrap
     env.filters["counted"] = counted
     env.filters["cited"] = _cited

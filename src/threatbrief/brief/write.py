@@ -8,7 +8,6 @@ figures computed here, so each is true of the data it cites.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
@@ -31,13 +30,14 @@ from .analysis import methods as methods_of
 from .change import findings, since_last
 from .conclusions import conclusions as final_points
 from .context import ActorSection, BriefContext, Judgement
+from .exploited import exploited as exploited_flaws
 from .nonstate import KINDS as NONSTATE_KINDS
 from .nonstate import kinds as nonstate_kinds
 from .nonstate import nonstate
 from .notes import Notes
-from .prose import alternate, day, join, lede, linked, names, told_by
+from .prose import alternate, join, lede, linked, names, told_by
 from .sections import actor_section
-from .stories import CVE_ID, Story, cluster, first_sentence, make_story, trusted
+from .stories import Story, cluster, first_sentence, make_story, trusted
 from .watch import follow_ups
 
 __all__ = ["build_brief", "period_label"]
@@ -50,18 +50,8 @@ PARTNER_WORDS = {
 
 
 def period_label(period: Period) -> str:
-    start, end = period.start, period.end
-    if (
-        start.day == 1
-        and (end.month - start.month) % 12 == 1
-        and end.day == 1
-        and (end - start).days < 32
-    ):
-        return start.strftime("%B %Y")
-    last = end.fromtimestamp(end.timestamp() - 1, tz=end.tzinfo)
-    if last.date() <= start.date():
-        return start.strftime("%-d %B %Y")
-    return f"{start.strftime('%-d %B %Y')} – {last.strftime('%-d %B %Y')}"
+    """The period as a reader names it (`Period.label`)."""
+    return period.label
 
 
 def build_brief(
@@ -165,7 +155,7 @@ def build_brief(
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     _note_judgements(judgements, stories, notes)
-    exploited = _exploited(stories, notes)
+    exploited = exploited_flaws(stories, notes)
     for row in relevance_rows:
         if row["code"] == "common":
             row["claims"] = _common_claims(stories, partners, exploited, notes)
@@ -356,45 +346,6 @@ def _partner_relevance(
                 "story_ids": [s.id for s in stories if all(p in s.targets for p in partners)],
                 "sectors": names(common_sectors, SECTOR_NAMES),
                 "actors": common_actors,
-            }
-        )
-    return rows
-
-
-# how a source names a state actor set in English, to tell a sentence about the actor
-EXPLOITED = re.compile(
-    r"exploit|zero-day|0-day|in the wild|悪用|ゼロデイ|ära ?kasuta|nõrkust kasuta", re.IGNORECASE
-)
-SENTENCE = re.compile(r"[^.!?。]+[.!?。]?")
-
-
-def _exploited(stories: Sequence[Story], notes: Notes) -> list[dict[str, Any]]:
-    """The vulnerabilities the period's sources say were exploited: each CVE with the
-    stories that say so, the actor sets and groups they name, and a note for the first."""
-    found: dict[str, list[Story]] = {}
-    for story in stories:
-        for item in story.items:
-            for sentence in SENTENCE.findall(f"{item.title}. {item.summary}"):
-                if not EXPLOITED.search(sentence):
-                    continue
-                for cve in {c.upper() for c in CVE_ID.findall(sentence)}:
-                    if story not in found.setdefault(cve, []):
-                        found[cve].append(story)
-    rows = []
-    for cve, own in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        first = min(own, key=lambda s: s.first_seen.timestamp() if s.first_seen else math.inf)
-        if not first.notes:
-            first.notes = [notes.cite(first.items[0])]
-        rows.append(
-            {
-                "cve": cve,
-                "story_ids": [s.id for s in own],
-                "actor_sets": sorted({a for s in own for a in s.actor_sets}),
-                "set_names": names(sorted({a for s in own for a in s.actor_sets}), SET_NAMES),
-                "actors": sorted({a for s in own for a in s.actors}),
-                "first_reported": day(first.first_seen),
-                "publisher": first.items[0].publisher,
-                "notes": first.notes[:1],
             }
         )
     return rows
