@@ -28,6 +28,7 @@ GROUND = {
     "textsafe",
     "__init__",
     "textwidth",
+    "svgcharts",
     "_files",
     "_workers",
 }

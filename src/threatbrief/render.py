@@ -6,7 +6,8 @@ override folder first, then the packaged templates, and `default:NAME` always na
 one, so a partner template can `{% extends "default:brief.html" %}`. Autoescape is on for HTML,
 `StrictUndefined` everywhere; Markdown escapes untrusted text with the `md` filter, every format
 prints links through the `url` filter (an ASCII URI, see `textsafe.safe_url`) and names through
-`oneline`. PDF goes through WeasyPrint with a URL fetcher that fetches nothing.
+`oneline`. Charts are inline SVG from `svgcharts` in HTML and PDF, `textwidth.table` in
+plain text. PDF goes through WeasyPrint with a URL fetcher that fetches nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
@@ -29,12 +31,13 @@ import jinja2
 from markupsafe import Markup
 
 from ._net import is_public_url
-from .brief.context import BriefContext
+from .brief.context import BriefContext, Grid, Weekly
 from .brief.stories import Story, first_sentence
 from .digest.build import DigestContext
 from .errors import UsageError
+from .svgcharts import grid_svg, weekly_svg
 from .textsafe import oneline, safe_url
-from .textwidth import wrap
+from .textwidth import table, wrap
 from .vocab import counted
 
 __all__ = ["FORMATS", "render_brief", "render_digest"]
@@ -95,7 +98,66 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     env.filters["wrap"] = _wrap
     env.filters["counted"] = counted
     env.filters["cited"] = _cited
+    env.filters["grid_svg"] = _grid_svg
+    env.filters["weekly_svg"] = _weekly_svg
+    env.filters["grid_table"] = _grid_table
+    env.filters["weekly_table"] = _weekly_table
+    env.filters["week_label"] = _week_label
     return env
+
+
+def _grid_svg(grid: Grid, title: str) -> Markup:
+    """The `grid_svg` filter: a heat map of a `Grid` (svgcharts escapes every label)."""
+    return Markup(grid_svg(grid.rows, grid.columns, grid.counts, title))
+
+
+def _week_label(weekly: Weekly, n: int, mark: bool = True) -> str:
+    """ "1 Oct" for the nth week's start; "29 Oct*" for a partial week, with `mark`."""
+    week = weekly.weeks[n]
+    return f"{week.start:%-d %b}{'*' if week.partial and mark else ''}"
+
+
+def _partial_note(weekly: Weekly) -> str:
+    """What the last week's mark means, or "" when every week has seven days."""
+    short = [w for w in weekly.weeks if w.partial]
+    if not short:
+        return ""
+    return (
+        f"The week of {short[-1].start:%-d %b} has only "
+        f"{counted(short[-1].days, 'day')} in the period."
+    )
+
+
+def _weekly_svg(weekly: Weekly, title: str) -> Markup:
+    """The `weekly_svg` filter: one small bar chart per actor set, on one scale."""
+    svg = weekly_svg(
+        [f"{w.start:%-d %b}" for w in weekly.weeks],
+        [w.partial for w in weekly.weeks],
+        [(s.name, s.counts) for s in weekly.series],
+        title,
+        _partial_note(weekly),
+    )
+    return Markup(svg)
+
+
+def _grid_table(
+    grid: Grid, corner: str, extra: Sequence[Sequence[object]] = (), width: int = 80
+) -> str:
+    """The `grid_table` filter for plain text: the grid as an aligned table, zeros as dots,
+    then the `extra` rows (totals) under a rule."""
+    rows: list[list[object]] = [
+        [label, *(n or "·" for n in counts)]
+        for label, counts in zip(grid.rows, grid.counts, strict=True)
+    ]
+    return table([corner, *grid.columns], rows, width, footer=extra)
+
+
+def _weekly_table(weekly: Weekly, width: int = 80) -> str:
+    """The `weekly_table` filter for plain text: actor sets by week, "*" on a partial week,
+    zeros as dots."""
+    header = ["Actor set", *(_week_label(weekly, n) for n in range(len(weekly.weeks)))]
+    rows = [[s.name, *(n or "·" for n in s.counts)] for s in weekly.series]
+    return table(header, rows, width)
 
 
 def _cited(claim: Any) -> str:

@@ -156,7 +156,9 @@ def country_name(code: str) -> str:
 
 
 def counted(n: int, noun: str) -> str:
-    """`1 item`, `3 items`, `2 stories`: a count with its noun in the right number."""
+    """`1 item`, `3 items`, `2 stories`, `3 days`: a count with its noun in the right
+    number."""
     if n == 1:
         return f"1 {noun}"
-    return f"{n} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
+    consonant_y = noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u")
+    return f"{n} {noun[:-1] + 'ies' if consonant_y else noun + 's'}"

@@ -13,10 +13,21 @@ from typing import Any
 
 from ..models import Period
 from ..vocab import LANGUAGE_NAMES
+from .charts import Grid, Series, Week, Weekly
 from .stories import Story
 from .watch import FollowUp
 
-__all__ = ["ActorSection", "BriefContext", "Claim", "Footnote", "Judgement"]
+__all__ = [
+    "ActorSection",
+    "BriefContext",
+    "Claim",
+    "Footnote",
+    "Grid",
+    "Judgement",
+    "Series",
+    "Week",
+    "Weekly",
+]
 
 
 @dataclass
@@ -184,4 +195,27 @@ class BriefContext:
     background: list[Story] = field(
         default_factory=list,
         metadata={"help": "Historical stories: past activity reported again in the period"},
+    )
+    heatmap: Grid = field(
+        default_factory=lambda: Grid([], [], [], [], []),
+        metadata={
+            "help": "The sectors chart: events per targeted sector (rows, most first) and "
+            "actor set (columns, in section order): rows, row_keys, columns, column_keys, "
+            "counts[row][column]"
+        },
+    )
+    weekly: Weekly = field(
+        default_factory=lambda: Weekly([], []),
+        metadata={
+            "help": "Events per actor set in 7-day bins from the period's start: weeks "
+            "[{start, end, partial}], series [{key, name, counts}], undated (events with no "
+            "date)"
+        },
+    )
+    partner_matrix: Grid = field(
+        default_factory=lambda: Grid([], [], [], [], []),
+        metadata={
+            "help": "Events per partner (rows) and actor set (columns) that concern the "
+            "partner, as its section tells them; same keys as heatmap"
+        },
     )

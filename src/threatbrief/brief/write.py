@@ -28,6 +28,7 @@ from ..vocab import (
 )
 from .analysis import methods as methods_of
 from .change import findings, since_last
+from .charts import figures
 from .conclusions import conclusions as final_points
 from .context import ActorSection, BriefContext, Judgement
 from .exploited import exploited as exploited_flaws
@@ -151,6 +152,7 @@ def build_brief(
         for sec in sections
     ]
     relevance_rows = _partner_relevance(stories, partners, notes)
+    charts = figures(stories, [sec.key for sec in sections], period, relevance_rows)
     for story in background:
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
@@ -248,6 +250,9 @@ def build_brief(
         quarantined=len(held),
         stories=every + quarantined,
         background=background,
+        heatmap=charts.heatmap,
+        weekly=charts.weekly,
+        partner_matrix=charts.partner_matrix,
     )
 
 
