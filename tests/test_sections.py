@@ -455,7 +455,7 @@ def test_a_source_in_the_partners_language_about_the_partner_is_in_its_section()
     (japan,) = [r for r in ctx.partner_relevance if r["code"] == "JP"]
     assert [s.items[0].id for s in japan["stories"]] == ["i80"]
     assert japan["summary"] == (
-        "1 report in Japanese concerns Japan without naming it as a target."
+        "One report in Japanese concerns Japan without naming it as a target."
     )
 
 

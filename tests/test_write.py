@@ -58,6 +58,15 @@ def test_counts_agree_with_their_noun(n: int, noun: str, expected: str) -> None:
     assert counted(n, noun) == expected
 
 
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(0, "Zero more reports"), (1, "One more report"), (9, "Nine more reports"),
+     (12, "12 more reports")],
+)  # fmt: skip
+def test_a_count_opening_a_sentence_is_a_word_up_to_nine(n: int, expected: str) -> None:
+    assert counted(n, "more report", opening=True) == expected
+
+
 def test_a_brief_of_one_item_reads_in_the_singular() -> None:
     from datetime import UTC, datetime
 

@@ -155,10 +155,14 @@ def country_name(code: str) -> str:
     return COUNTRY_NAMES.get(code, code)
 
 
-def counted(n: int, noun: str) -> str:
+_WORDS = "zero one two three four five six seven eight nine".split()
+
+
+def counted(n: int, noun: str, *, opening: bool = False) -> str:
     """`1 item`, `3 items`, `2 stories`, `3 days`: a count with its noun in the right
-    number."""
+    number. A count `opening` a sentence is a word up to nine ("One more report …")."""
+    number = _WORDS[n].capitalize() if opening and 0 <= n < len(_WORDS) else str(n)
     if n == 1:
-        return f"1 {noun}"
+        return f"{number} {noun}"
     consonant_y = noun.endswith("y") and noun[-2:-1] not in ("a", "e", "i", "o", "u")
-    return f"{n} {noun[:-1] + 'ies' if consonant_y else noun + 's'}"
+    return f"{number} {noun[:-1] + 'ies' if consonant_y else noun + 's'}"

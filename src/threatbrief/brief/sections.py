@@ -294,7 +294,15 @@ def actor_section(
     organs = sorted(by_organ, key=lambda o: -len(by_organ[o]))
     group_stories = [s for s in stories if set(s.actors) & set(groups[:3])]
     organ_stories = [s for s in stories if any(s in by_organ[o] for o in organs)]
-    claims.append(_claim(_who(name, organs, groups[:3]), organ_stories or group_stories, notes))
+    # a group every source of the section calls by one alias is named as they do
+    spelled = {
+        g: f"{g} ({found.pop()})"
+        for g in groups[:3]
+        if len(found := {s.spelled.get(g, g) for s in stories if g in s.actors} - {g}) == 1
+        and all(g in s.spelled for s in stories if g in s.actors)
+    }
+    shown = [spelled.get(g, g) for g in groups[:3]]
+    claims.append(_claim(_who(name, organs, shown), organ_stories or group_stories, notes))
     if "revenue" in by_aim and (text := _sums(by_aim["revenue"])):
         claims.append(_claim(text, [s for s in by_aim["revenue"] if analysis.sums(s)], notes))
     first = len(claims)  # who and what it was after; then to whom and how

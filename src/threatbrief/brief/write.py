@@ -323,7 +323,8 @@ def _partner_relevance(
             language = LANGUAGE_NAMES.get(PARTNER_LANGUAGES.get(p, ""), "its language")
             summary += (
                 f"{' ' if summary else ''}"
-                f"{counted(len(about), 'more report' if summary else 'report')} in {language} "
+                f"{counted(len(about), 'more report' if summary else 'report', opening=True)} "
+                f"in {language} "
                 f"{'concerns' if len(about) == 1 else 'concern'} {name} without naming it as "
                 "a target."
             )
