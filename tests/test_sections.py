@@ -266,6 +266,10 @@ def test_non_state_threats_are_kept_apart_by_kind() -> None:
     ddos = story(11, "DDoS delays flights", targets=("JP",))
     state = story(12, "APT28 DDoS", actor_sets=("russia",), targets=("JP",))
     assert kind(ransom) == "ransomware" and kind(ddos) == "ddos"
+    flaw = story(15, "Alert", "The CERT confirmed exploitation of a VPN flaw in Japan.",
+                 targets=("JP",))  # fmt: skip
+    leak = story(16, "Data leak at a retailer", targets=("JP",))
+    assert kind(flaw) == "exploitation" and kind(leak) == "other"
     assert nonstate([], ["EE", "JP"], Notes()) == []
     rows = nonstate([ransom, ddos, state], ["EE", "JP"], Notes())
     assert [r["code"] for r in rows] == ["JP"]

@@ -77,8 +77,10 @@ def _joint(stories: list[Story], partners: Sequence[str], notes: Notes) -> Claim
         )
         return _claim(
             f"No group was reported against both {names}, but both faced "
-            f"{join(sorted(methods))}. A joint assessment of these methods, and of who used "
-            "them against each partner, is where shared monitoring can start.",
+            f"{join(sorted(methods))}. A joint assessment of "
+            f"{'this method' if len(methods) == 1 else 'these methods'}, and of who used "
+            f"{'it' if len(methods) == 1 else 'them'} against each partner, is where shared "
+            "monitoring can start.",
             [by_id[i] for i in backing],
             notes,
         )
@@ -163,18 +165,21 @@ def _active_defence(
     state = [v for v in exploited if v["actor_sets"]]
     if not state:
         return None
-    cves = [str(v["cve"]) for v in state[:4]]
-    # for each flaw, the story that names who exploited it (the KEV entry seldom does)
+    # each flaw with who exploited it, and the story that names them (the KEV entry seldom
+    # does): "UNC5221 exploited CVE-2025-0282, and Linen Typhoon … the ToolShell flaws"
     backing = []
-    for v in state:
+    said = []
+    for v in state[:3]:
         found = [by_id[i] for i in v["story_ids"] if i in by_id]
         named = [s for s in found if s.actor_sets] or found
         backing += named[:1]
-    who = join(sorted({a for v in state for a in v["actors"]})[:3]) or (
-        f"{linked(sorted({SET_NAMES.get(k, k) for v in state for k in v['actor_sets']}))} actors"
-    )
+        flaw = f"the {v['name']} flaws ({join(v['cves'])})" if v.get("name") else str(v["cve"])
+        who = join(v["actors"][:3]) or (
+            f"{linked(sorted(SET_NAMES.get(k, k) for k in v['actor_sets']))} actors"
+        )
+        said.append(f"{who} exploited {flaw}")
     return _claim(
-        f"{who} exploited {join(cves)} in this period. Active cyber defence starts with such "
+        f"{join(said)} in this period. Active cyber defence starts with such "
         "flaws: the partners should hunt for their exploitation together and share what they "
         "find, rather than wait for the next advisory.",
         backing,

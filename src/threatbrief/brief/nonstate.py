@@ -22,12 +22,15 @@ from .stories import Story
 __all__ = ["KINDS", "kind", "kinds", "nonstate"]
 
 _HACKTIVIST = re.compile(r"hacktivis|ハクティビスト|häktivist|NoName057|pro-Russian hackers", re.I)
+# a flaw used against the partner ("confirmed exploitation of a vulnerability", 悪用)
+_EXPLOITATION = re.compile(r"exploit(?:ation|ed|ing)|zero-day|悪用|ära kasutat", re.I)
 # (key, how a list of them reads): the first that fits a story is its kind
 KINDS = {
     "ransomware": ("ransomware attack", "ransomware attacks"),
     "hacktivism": ("hacktivist campaign", "hacktivist campaigns"),
     "ddos": ("DDoS attack", "DDoS attacks"),
     "fraud": ("phishing or fraud campaign", "phishing or fraud campaigns"),
+    "exploitation": ("exploitation of a flaw", "exploitations of flaws"),
     "other": ("other incident", "other incidents"),
 }
 
@@ -42,6 +45,7 @@ def kinds(story: Story) -> list[str]:
         "hacktivism": bool(_HACKTIVIST.search(text)),
         "ddos": "DDoS" in methods,
         "fraud": bool({"phishing", "spear-phishing", "credential theft"} & set(methods)),
+        "exploitation": bool(_EXPLOITATION.search(text)),
     }
     return [k for k, yes in found.items() if yes] or ["other"]
 
