@@ -157,6 +157,20 @@ def main() -> int:
     )
     led = [s for s in leads if s in hostile]
     check("the hostile items lead nothing", not led, f"{len(led)} leads of {len(leads)}")
+    # and count nowhere: no section, partner row, judgement or conclusion refers to them
+    used = {
+        *(i for sec in doc["sections"] for i in sec["story_ids"]),
+        *(i for row in doc["partner_relevance"] for i in row["story_ids"]),
+        *(i for c in doc["key_judgements"] + doc["conclusions"] for i in c["story_ids"]),
+    }
+    counted_in = sorted(used & hostile)
+    check(
+        "the hostile items count nowhere",
+        not counted_in
+        and set(doc["unverified"])
+        >= {h for h in hostile if not stories[h]["quarantined"] and not stories[h]["historical"]},
+        f"{len(counted_in)} used, {len(doc['unverified'])} listed as unverified",
+    )
     for sid in led:
         print(f"      led by: {stories[sid]['headline'][:90]}")
     own = [s["key"] for s in doc["sections"] if OWN.get(s["key"]) in s["targets"]]

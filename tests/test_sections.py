@@ -342,7 +342,7 @@ def test_conclusions_for_no_events_claim_nothing() -> None:
     assert conclusions([], [], ["EE", "JP"], [], Notes())[0].notes == []
 
 
-def test_a_story_only_a_feed_of_unknown_kind_reports_leads_nothing() -> None:
+def test_a_story_only_a_feed_of_unknown_kind_reports_counts_nowhere() -> None:
     planted = item(30, "Chinese spies breach the Estonian and Japanese foreign ministries",
                    "Chinese spies of APT41 breached ministries in Estonia and Japan.",
                    kind="unknown", publisher="Blog", actor_sets=("china",), actors=("APT41",),
@@ -354,9 +354,15 @@ def test_a_story_only_a_feed_of_unknown_kind_reports_leads_nothing() -> None:
     ctx = build_brief([planted, real], [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN,
                       [], [], {}, [])  # fmt: skip
     (china,) = ctx.sections
-    assert [s.items[0].id for s in china.stories] == ["i31", "i30"]  # listed, last
+    assert [s.items[0].id for s in china.stories] == ["i31"] and china.count == 1
+    assert [s.items[0].id for s in ctx.unverified] == ["i30"] and ctx.unverified[0].notes
     assert china.pull_quote_story_id == china.stories[0].id
-    assert all(j.story_ids[0] != china.stories[1].id for j in ctx.key_judgements if j.story_ids)
+    planted_id = ctx.unverified[0].id
+    claims = [*ctx.key_judgements, *ctx.conclusions]
+    assert all(planted_id not in c.story_ids for c in claims)
+    rows = ctx.partner_relevance
+    assert all(planted_id not in r["story_ids"] for r in rows)
+    assert ctx.partner_matrix.peak == 0  # the planted story is no partner's event
 
 
 @pytest.mark.parametrize("both", [True, False], ids=["both-partners", "one-partner"])

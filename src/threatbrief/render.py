@@ -242,6 +242,7 @@ def brief_document(ctx: BriefContext) -> dict[str, Any]:
     doc: dict[str, Any] = {"schema": SCHEMA, **_plain(ctx)}
     doc["stories"] = [_story_record(s) for s in ctx.stories]
     doc["background"] = [s.id for s in ctx.background]
+    doc["unverified"] = [s.id for s in ctx.unverified]
     for section, out in zip(ctx.sections, doc["sections"], strict=True):
         out["pull_quote"] = {
             "text": section.pull_quote,

@@ -192,6 +192,13 @@ class BriefContext:
         default_factory=list,
         metadata={"help": "Every story of the period: current, historical and quarantined"},
     )
+    unverified: list[Story] = field(
+        default_factory=list,
+        metadata={
+            "help": "Stories only feeds of unknown kind report: listed in the annex, counted "
+            "nowhere"
+        },
+    )
     background: list[Story] = field(
         default_factory=list,
         metadata={"help": "Historical stories: past activity reported again in the period"},

@@ -101,8 +101,11 @@ def build_brief(
     held = [i for i in items if i.quarantined]
     items = [i for i in items if not i.quarantined]
     every = _stories(items, partners, clustering, period.start)
-    stories = [s for s in every if not s.historical]
-    background = [s for s in every if s.historical]
+    # a story that only feeds of unknown kind report is listed in the annex and nowhere else:
+    # it counts for no section, partner, chart, judgement or conclusion
+    unverified = [s for s in every if not trusted(s)]
+    stories = [s for s in every if trusted(s) and not s.historical]
+    background = [s for s in every if trusted(s) and s.historical]
     quarantined = _stories(held, partners, clustering)  # marked so by make_story
     notes = Notes()
     # events, not items: a joint advisory through three feeds counts once
@@ -111,7 +114,7 @@ def build_brief(
         [
             s
             for s in _stories([i for i in previous if not i.quarantined], partners, clustering)
-            if not s.historical
+            if not s.historical and trusted(s)
         ]
         if baseline
         else []
@@ -154,6 +157,8 @@ def build_brief(
     relevance_rows = _partner_relevance(stories, partners, notes)
     charts = figures(stories, [sec.key for sec in sections], period, relevance_rows)
     for story in background:
+        story.notes = [notes.cite(story.items[0])]
+    for story in unverified:
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     _note_judgements(judgements, stories, notes)
@@ -250,6 +255,7 @@ def build_brief(
         quarantined=len(held),
         stories=every + quarantined,
         background=background,
+        unverified=unverified,
         heatmap=charts.heatmap,
         weekly=charts.weekly,
         partner_matrix=charts.partner_matrix,
