@@ -265,6 +265,15 @@ BYSTANDERS = [
         (),
     ),
     ("Alert", "JPCERT/CC has confirmed exploitation of a flaw in VPN gateways.", ()),
+    (
+        "Warning",
+        "Iranian actors may target defence firms, especially firms with ties to Israel.",
+        (),
+    ),
+    ("Campaign", "GRU Unit 26165 targeted logistics firms that coordinate aid to Ukraine.", ()),
+    ("Phishing", "Kimsuky sent e-mails posing as South Korean officials to think-tank staff.", ()),
+    ("UK exposes Russian military intelligence campaign", "The malware stole credentials.", ()),
+    ("Campaign", "Russian hackers attacked government networks in Ukraine.", ("UA",)),
     # the victim's place
     (
         "Alert",
@@ -281,6 +290,12 @@ BYSTANDERS = [
     ),
     ("Joint advisory", "MirrorFace targeted ministries in Japan and Estonia.", ("EE", "JP")),
 ]
+
+
+def test_a_states_tools_are_no_attribution_to_it() -> None:
+    result = TAGGER.tag([("title", "Turla revealed as exploiting Iranian hacking tools")])
+    assert result.actor_sets == ("russia",)
+    assert mention(result, "iran").role == "setting"
 
 
 @pytest.mark.parametrize(("title", "summary", "targets"), BYSTANDERS)

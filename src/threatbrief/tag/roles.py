@@ -172,7 +172,11 @@ class RoleRules:
             and not self._criminal.match(after.strip())
         ):
             return "state-agent"
-        if role == "adjectives" and self._event_after.match(after):
+        if (
+            role == "adjectives"
+            and self._event_after.match(after)
+            and not self._instrument.match(after)  # "Iranian hacking tools": what was used
+        ):
             return "state-event"
         if lead.endswith(_FOR) and self._beneficiary.search(lead[-100:]):
             return "state-beneficiary"

@@ -27,6 +27,15 @@ _PAST_FOCUS = re.compile(
     r"\b(?:until now|until recently|previously|formerly|hitherto|historically|best known for|"
     r"long known for)\b(?:\s+[\w-]+){0,3}\s+$"
 )
+# a country the victims are tied to, support, study or impersonate, not a victim itself:
+# "firms with ties to Israel", "aid to Ukraine", "diplomats working on Ukraine", "posing as
+# South Korean officials"
+_BESIDE = re.compile(
+    r"\b(?:(?:ties|links|connections|relations) (?:to|with)|(?:aid|support|assistance|weapons|"
+    r"supplies|deliveries) (?:to|for)|working on|work on|supporting|experts on|who study|"
+    r"studying|impersonat\w*|posing as|poses as|pose as|pretending to be|masquerading as|"
+    r"imitating|spoofing)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}?$"
+)
 # the topic of a lure, not its victim: "lures about Expo 2025 in Osaka", "decoys on Japan"
 _TOPIC = re.compile(
     r"\b(?:lures?|decoys?|baits?|documents?|e-?mails?|messages?|themes?|themed)\s+"
@@ -80,8 +89,9 @@ class VictimRules:
         speaks or co-signs ("Japan, US and South Korea issue a joint statement", "agencies
         from thirteen countries, Japan among them"), a reporting agency that the clause does
         not say was attacked (JPCERT/CC, Välisluureamet), the actor's past focus ("until
-        now focused on Japan") and a lure's topic ("lures about Expo 2025 in Osaka"). A
-        speaking role is shared along a coordinated list."""
+        now focused on Japan"), a lure's topic ("lures about Expo 2025 in Osaka") and a country
+        the victims are tied to or that is impersonated ("ties to Israel", "posing as South
+        Korean officials"). A speaking role is shared along a coordinated list."""
         roles = [self.roles.role_of(f, hit) for hit in hits]
         spread(f.low, [(h.start, h.end) for h in hits], roles)
         out = set()
@@ -92,6 +102,7 @@ class VictimRules:
                 or (hit.term.role == "reporter" and role != "target")
                 or _PAST_FOCUS.search(lead)
                 or _TOPIC.search(lead)
+                or _BESIDE.search(lead)
             ):
                 out.add((hit.start, hit.end))
         return out
