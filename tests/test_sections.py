@@ -564,3 +564,33 @@ def test_a_cve_counts_as_exploited_where_its_own_or_next_sentence_says_so(
     from threatbrief.brief.exploited import cves_said_exploited
 
     assert cves_said_exploited(text) == cves
+
+
+def test_exploited_rows_cite_the_report_that_says_so_and_keep_the_sources_hedge() -> None:
+    from threatbrief.brief.exploited import exploited
+
+    fix = item(60, "Advisory for CVE-2026-7777", "Apply the fix for CVE-2026-7777.",
+               publisher="JVN", published_at=datetime(2026, 11, 1, tzinfo=UTC))  # fmt: skip
+    used = item(61, "Attacks exploit CVE-2026-7777", "CVE-2026-7777 is exploited in Japan.",
+                publisher="JPCERT/CC", feed_id="g")  # fmt: skip
+    s = make_story([fix, used], ["EE", "JP"])
+    hedged = story(62, "UNC0001 likely behind CVE-2026-7777 attacks",
+                   "The vendor assesses with moderate confidence that UNC0001 exploited "
+                   "CVE-2026-7777.", actor_sets=("china",), actors=("UNC0001",),
+                   confidence=0.6, publisher="Vendor")  # fmt: skip
+    notes = Notes()
+    (row,) = exploited([s, hedged], notes)
+    assert row["publisher"] == "JPCERT/CC" and notes.notes[row["notes"][0] - 1].title == used.title
+    assert row["hedged"] and row["exploiters"] == "UNC0001"
+    # a nickname gives only the CVEs a source names beside it
+    tool = story(63, "Actors exploit the ToolShell vulnerabilities",
+                 "The ToolShell flaw CVE-2025-53770 is exploited.")  # fmt: skip
+    (named,) = exploited([tool], Notes())
+    assert named["cves"] == ["CVE-2025-53770"] and named["name"] == "ToolShell"
+
+
+def test_a_flaw_another_story_ties_to_a_state_is_no_non_state_threat() -> None:
+    local = story(64, "Alert", "Exploitation of CVE-2026-8888 in Japan is confirmed.",
+                  targets=("JP",))  # fmt: skip
+    assert [r["story_ids"] for r in nonstate([local], ["EE", "JP"], Notes())] == [[local.id]]
+    assert nonstate([local], ["EE", "JP"], Notes(), frozenset({"CVE-2026-8888"})) == []

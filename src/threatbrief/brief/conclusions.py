@@ -10,6 +10,7 @@ defence and deterrence when the period gives grounds for them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +19,7 @@ from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES, counted
 from . import analysis
 from .context import ActorSection, Claim
 from .notes import Notes
-from .prose import alternate, join, linked
+from .prose import alternate, join, linked, the
 from .stories import Story, trusted
 
 __all__ = ["PARTNER_CERTS", "conclusions"]
@@ -119,9 +120,13 @@ def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Clai
             if groups and elsewhere
             else ""
         )
+        # whose reports they are: the findings are theirs, the CERT passes them on
+        publishers = list(
+            dict.fromkeys(the(_BRACKETED.sub("", s.items[0].publisher)) for s in attributed)
+        )
         # what the other partner should look for: the methods and sectors of these events
         used = Counter(m for s in attributed for m in analysis.methods(s)).most_common(2)
-        how = f" ({join([m for m, _ in used])})" if used else ""
+        how = f", on {join([m for m, _ in used])}," if used else ""
         sectors = [
             SECTOR_NAMES.get(x, x)
             for x, _ in Counter(x for s in attributed for x in s.sectors).most_common(2)
@@ -133,10 +138,9 @@ def _direction(source: str, to: str, stories: list[Story], notes: Notes) -> Clai
         )
         return _claim(
             f"{head}the sources attribute {counted(len(attributed), 'event')} against {here} "
-            f"to {by}{reach}. {_cert(source)} should pass its findings on "
-            f"{'this group' if len(groups) == 1 else 'these actors'}{how} to {_cert(to)} "
-            f"first, so that {where} can be checked for the same intrusions before they are "
-            "reported there.",
+            f"to {by}{reach}. {_cert(source)} should pass the indicators behind the reports "
+            f"of {join(publishers[:3])}{how} to {_cert(to)} first, so that {where} can be "
+            "checked for the same intrusions before they are reported there.",
             attributed,
             notes,
         )
@@ -173,11 +177,13 @@ def _active_defence(
         found = [by_id[i] for i in v["story_ids"] if i in by_id]
         named = [s for s in found if s.actor_sets] or found
         backing += named[:1]
-        flaw = f"the {v['name']} flaws ({join(v['cves'])})" if v.get("name") else str(v["cve"])
+        plural = "flaws" if len(v.get("cves", ())) > 1 else "flaw"
+        flaw = f"the {v['name']} {plural} ({join(v['cves'])})" if v.get("name") else str(v["cve"])
         who = join(v["actors"][:3]) or (
             f"{linked(sorted(SET_NAMES.get(k, k) for k in v['actor_sets']))} actors"
         )
-        said.append(f"{who} exploited {flaw}")
+        # the source's hedge travels with the claim ("assesses with moderate confidence")
+        said.append(f"{who} {'likely exploited' if v.get('hedged') else 'exploited'} {flaw}")
     return _claim(
         f"{join(said)} in this period. Active cyber defence starts with such "
         "flaws: the partners should hunt for their exploitation together and share what they "
@@ -187,17 +193,40 @@ def _active_defence(
     )
 
 
+# a publisher's name in another script, which running prose leaves out: "(警察庁)", "(KAPO)"
+_BRACKETED = re.compile(r"\s*\([^)]*\)$")
+# an advisory or statement that several governments or agencies put out together
+_JOINT = re.compile(
+    r"\bjoint\b|co-?seal|co-?sign|(?:with|and) (?:international |allied )?partners|\ballies\b|"
+    r"agencies from|five eyes|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"thirteen|\d+) (?:countries|governments|agencies|nations)\b|共同|日米韓",
+    re.IGNORECASE,
+)
+
+
+def _joint_attribution(story: Story) -> bool:
+    """Two governments' own reports of it, or an official one that says it is joint."""
+    official = [i for i in story.items if i.kind in _OFFICIAL]
+    return len({i.publisher for i in official}) > 1 or any(
+        _JOINT.search(f"{i.title} {i.summary}") for i in official
+    )
+
+
 def _deterrence(stories: list[Story], notes: Notes) -> Claim | None:
     """Public attribution by governments and CERTs in the period, joint or alone."""
     official = [s for s in stories if s.actor_sets and any(i.kind in _OFFICIAL for i in s.items)]
     if not official:
         return None
-    joint = [s for s in official if len({i.publisher for i in s.items if i.kind in _OFFICIAL}) > 1]
+    joint = [s for s in official if _joint_attribution(s)]
     sets = [
         SET_NAMES.get(k, k)
         for k, _ in Counter(a for s in official for a in s.actor_sets).most_common(3)
     ]
-    with_partners = f", {len(joint)} of them jointly by several agencies" if joint else ""
+    with_partners = (
+        f", {len(joint)} of them in joint advisories or statements of several governments"
+        if joint
+        else ""
+    )
     return _claim(
         f"Governments and CERTs publicly attributed {counted(len(official), 'event')} in this "
         f"period to {linked(sets)} actors{with_partners}. Coordinated public attribution is "

@@ -17,7 +17,7 @@ from . import analysis
 from .context import Claim
 from .notes import Notes
 from .prose import join
-from .stories import Story
+from .stories import CVE_ID, Story
 
 __all__ = ["KINDS", "kind", "kinds", "nonstate"]
 
@@ -50,20 +50,33 @@ def kinds(story: Story) -> list[str]:
     return [k for k, yes in found.items() if yes] or ["other"]
 
 
+def _cves(story: Story) -> set[str]:
+    return {c.upper() for i in story.items for c in CVE_ID.findall(f"{i.title} {i.summary}")}
+
+
 def kind(story: Story) -> str:
     """A non-state story's kind, the first of `KINDS` that fits it."""
     return kinds(story)[0]
 
 
 def nonstate(
-    stories: Sequence[Story], partners: Sequence[str], notes: Notes
+    stories: Sequence[Story],
+    partners: Sequence[str],
+    notes: Notes,
+    attributed_cves: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Per partner with such events: `{partner, code, text, notes, story_ids, kinds}`, the
     text a sentence such as "Against Japan, the sources report 5 events that none attributes
-    to a state: 3 DDoS attacks and 2 ransomware attacks (Qilin, LockBit)."."""
+    to a state: 3 DDoS attacks and 2 ransomware attacks (Qilin, LockBit).". A story about a
+    flaw that another story ties to a state actor (`attributed_cves`) is not among them:
+    "no source attributes" would not be true of it."""
     rows = []
     for code in partners:
-        own = [s for s in stories if code in s.targets and not s.actor_sets]
+        own = [
+            s
+            for s in stories
+            if code in s.targets and not s.actor_sets and not _cves(s) & attributed_cves
+        ]
         if not own:
             continue
         by_kind: dict[str, list[Story]] = {}

@@ -166,7 +166,8 @@ def build_brief(
     for row in relevance_rows:
         if row["code"] == "common":
             row["claims"] = _common_claims(stories, partners, exploited, notes)
-    threats = nonstate(stories, partners, notes)
+    tied = frozenset(c for v in exploited if v["actor_sets"] for c in v["cves"])
+    threats = nonstate(stories, partners, notes, tied)
     watch = follow_ups(stories, period.end)
     by_id = {s.id: s for s in stories}
     for follow in watch:
