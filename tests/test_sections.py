@@ -141,7 +141,7 @@ def test_what_changed_prints_no_percentage_on_small_counts(
         (4, {"revenue": 3, "espionage": 1}, "Sources reported 4 events attributed to "
          "China-linked actors (4 reports), most of them theft for revenue."),
         (5, {"espionage": 2, "disruption": 1}, "Sources reported 5 events attributed to "
-         "China-linked actors (5 reports); espionage was the largest share (2 of 5)."),
+         "China-linked actors (5 reports); espionage made up the largest share (2 of 5)."),
         (4, {"espionage": 2, "disruption": 2}, "Sources reported 4 events attributed to "
          "China-linked actors (4 reports), as much espionage as disruption."),
     ],
@@ -594,3 +594,13 @@ def test_a_flaw_another_story_ties_to_a_state_is_no_non_state_threat() -> None:
                   targets=("JP",))  # fmt: skip
     assert [r["story_ids"] for r in nonstate([local], ["EE", "JP"], Notes())] == [[local.id]]
     assert nonstate([local], ["EE", "JP"], Notes(), frozenset({"CVE-2026-8888"})) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("TOKYO (Reuters) -An attack hit banks", "An attack hit banks."),
+     ("WASHINGTON, Dec 3 (AP) — hackers stole data", "Hackers stole data."),
+     ("The agency (CISA) - it is no dateline", "The agency (CISA) - it is no dateline.")],
+)  # fmt: skip
+def test_a_wire_dateline_is_no_part_of_a_sentence(raw: str, clean: str) -> None:
+    assert analysis.clean_sentence(raw) == clean

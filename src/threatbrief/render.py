@@ -94,6 +94,7 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     env.filters["oneline"] = oneline
     env.filters["date"] = lambda d: d.strftime("%-d %B %Y") if d else "date unknown"
     env.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M UTC")
+    env.filters["capitalize_first"] = lambda t: t[:1].upper() + t[1:]  # "The NCSC also …"
     env.filters["period"] = lambda p: p.label  # "October 2026", "1 November 2024 – 31 October 2025"
     env.filters["wrap"] = _wrap
     env.filters["counted"] = counted

@@ -137,6 +137,20 @@ LANGUAGE_NAMES: dict[str, str] = {
     "et": "Estonian",
     "fr": "French",
     "uk": "Ukrainian",
+    "de": "German",
+    "it": "Italian",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "cs": "Czech",
+    "fi": "Finnish",
+    "sv": "Swedish",
+    "lv": "Latvian",
+    "lt": "Lithuanian",
+    "ru": "Russian",
+    "ko": "Korean",
+    "zh": "Chinese",
 }
 
 

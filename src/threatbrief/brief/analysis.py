@@ -163,6 +163,11 @@ _DEBRIS = re.compile(
     r"\s*[.»>›]*)+\s*$",
     re.IGNORECASE,
 )
+# a wire dateline: "TOKYO (Reuters) -", "WASHINGTON, Dec 3 (AP) —", "Tallinn, 4 March (ERR) –"
+_DATELINE = re.compile(
+    r"^[A-Z][A-Za-z .'-]{1,30}(?:,\s*[A-Z][a-z]{2,8}\.? \d{1,2})?\s*\((?:Reuters|AP|AFP|Kyodo|"
+    r"Bloomberg|ERR|BNS|Yonhap|Jiji)\)\s*[-–—]+\s*"
+)
 _SENTENCE = re.compile(r".+?(?:。|[.!?](?=\s+[A-Z\u00c0-\u00de\u0100-\u024f\"“]|\s*$))", re.S)
 
 
@@ -228,9 +233,12 @@ def hedge(story: Story) -> str:
 
 
 def clean_sentence(text: str) -> str:
-    """A sentence without the feed's debris at its end, with its own full stop."""
+    """A sentence without the feed's debris at its end or a wire dateline at its start
+    ("TOKYO (Reuters) - "), with its own full stop."""
     text = " ".join(text.split())
     text = _DEBRIS.sub("", text).strip()
+    text = _DATELINE.sub("", text)
+    text = text[:1].upper() + text[1:]
     if text and text[-1] not in ".!?。":
         text += "。" if re.search(r"[\u3040-\u30ff\u3400-\u9fff]$", text) else "."
     return text

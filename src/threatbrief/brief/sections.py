@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from ..models import BriefItem
 from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES, counted
 from . import analysis
 from .analysis import AIM_NAMES
@@ -49,6 +50,13 @@ _CONSEQUENCE = re.compile(
 )
 
 
+def _credit(item: BriefItem) -> str:
+    credit = f"{item.publisher}, {day(item.published_at)}"
+    if item.via and item.via != item.publisher:
+        credit += f", as summarised by {item.via}"
+    return credit
+
+
 def own_country(key: str) -> str:
     """The ISO code of the state behind actor set `key` ("china" -> "CN"), or ""."""
     return _CODES.get(SET_NAMES.get(key, ""), "")
@@ -77,7 +85,7 @@ def _overview(name: str, stories: Sequence[Story], aims: Counter[str]) -> str:
         elif n * 2 > len(stories):
             text += f", most of them {AIM_NAMES[aim]}"
         elif len(ranked) == 1 or n > ranked[1][1]:
-            text += f"; {AIM_NAMES[aim]} was the largest share ({n} of {len(stories)})"
+            text += f"; {AIM_NAMES[aim]} made up the largest share ({n} of {len(stories)})"
         else:
             text += f", as much {AIM_NAMES[aim]} as {AIM_NAMES[ranked[1][0]]}"
     return text + "."
@@ -363,10 +371,9 @@ def actor_section(
         story_ids=[s.id for s in stories],
         reports=sum(len(s.items) for s in stories),
         pull_quote_story_id=quote_story.id if quote_story else "",
-        # "— National Police Agency, 8 January 2025": who said it, and when
-        pull_quote_credit=(
-            f"{quote_item.publisher}, {day(quote_item.published_at)}" if quote_item else ""
-        ),
+        # "— National Police Agency, 8 January 2025": who said it, and when; the words are the
+        # feed's where another feed carried the report ("FBI, …, as summarised by JPCERT/CC")
+        pull_quote_credit=_credit(quote_item) if quote_item else "",
         pull_quote_lang=quote_lang,
         pull_quote_gloss=_gloss(quote_story, key) if quote_story and quote_lang != "en" else "",
         paragraphs=[p for p in (claims[:first], claims[first:second], claims[second:]) if p],
