@@ -239,3 +239,20 @@ def test_the_demo_html_brief_has_the_three_charts(tmp_path: Path) -> None:
     tables = [b for b in blocks if any(re.fullmatch(r"-+(  -+)+", line) for line in b)]
     assert len(tables) >= 3
     assert max(display_width(line) for b in tables for line in b) <= 80
+
+
+def test_a_long_period_is_tabled_by_month_and_a_very_long_one_by_year() -> None:
+    def dated(n: int, when: datetime) -> Story:
+        return _story(n, 1, published_at=when, actor_sets=("china",))
+
+    year = Period(datetime(2024, 11, 1, tzinfo=UTC), datetime(2025, 11, 1, tzinfo=UTC))
+    stories = [
+        dated(1, datetime(2024, 11, 5, tzinfo=UTC)),
+        dated(2, datetime(2025, 3, 9, tzinfo=UTC)),
+    ]
+    table = weekly(stories, ["china"], year).months
+    assert len(table) == 12 and table[0] == ("Nov 2024", [1]) and table[4] == ("Mar 2025", [1])
+    decade = Period(datetime(2015, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC))
+    by_year = weekly(stories, ["china"], decade).months
+    assert [y for y, _ in by_year][:2] == ["2015", "2016"] and dict(by_year)["2024"] == [1]
+    assert weekly(stories, ["china"], OCTOBER).months == []  # a month is shown by week

@@ -104,6 +104,7 @@ def _environment(template_dir: Path | None) -> jinja2.Environment:
     env.filters["grid_table"] = _grid_table
     env.filters["weekly_table"] = _weekly_table
     env.filters["week_label"] = _week_label
+    env.filters["monthly_table"] = _monthly_table
     return env
 
 
@@ -158,6 +159,13 @@ def _weekly_table(weekly: Weekly, width: int = 80) -> str:
     zeros as dots."""
     header = ["Actor set", *(_week_label(weekly, n) for n in range(len(weekly.weeks)))]
     rows = [[s.name, *(n or "·" for n in s.counts)] for s in weekly.series]
+    return table(header, rows, width)
+
+
+def _monthly_table(weekly: Weekly, width: int = 80) -> str:
+    """The `monthly_table` filter for plain text: months (rows) by actor set, zeros as dots."""
+    header = ["Month", *(s.name for s in weekly.series)]
+    rows = [[label, *(n or "·" for n in counts)] for label, counts in weekly.months]
     return table(header, rows, width)
 
 

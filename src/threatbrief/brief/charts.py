@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,6 +81,9 @@ class Weekly:
     weeks: list[Week]
     series: list[Series]
     undated: int = 0
+    # the same events by calendar month, for a period longer than a quarter: what the text
+    # and Markdown tables show instead of one row per week (`(label, counts per series)`)
+    months: list[tuple[str, list[int]]] = field(default_factory=list)
 
     @property
     def peak(self) -> int:
@@ -138,7 +141,33 @@ def weekly(stories: Sequence[Story], sets: Sequence[str], period: Period) -> Wee
         n = min(int((when - period.start) / WEEK), len(bins) - 1)
         for key in keys:
             counts[key][n] += 1
-    return Weekly(bins, [Series(k, set_name(k), counts[k]) for k in sets], undated)
+    series = [Series(k, set_name(k), counts[k]) for k in sets]
+    return Weekly(bins, series, undated, _months(stories, sets, period) if len(bins) > 13 else [])
+
+
+def _months(
+    stories: Sequence[Story], sets: Sequence[str], period: Period
+) -> list[tuple[str, list[int]]]:
+    """Each actor set's events per calendar month of the period, "Nov 2024" first (per year
+    when the period spans more than three years)."""
+    order: dict[tuple[int, int], list[int]] = {}
+    when = period.start
+    while when < period.end:
+        order[(when.year, when.month)] = [0] * len(sets)
+        when = (when.replace(day=1) + timedelta(days=32)).replace(day=1)
+    for story in stories:
+        seen = story.first_seen
+        if seen is None or not period.start <= seen < period.end:
+            continue
+        for n, key in enumerate(sets):
+            if key in story.actor_sets:
+                order[(seen.year, seen.month)][n] += 1
+    if len(order) > 36:  # years of reporting: by year
+        years: dict[int, list[int]] = {}
+        for (y, _m), row in order.items():
+            years[y] = [a + b for a, b in zip(years.get(y, [0] * len(sets)), row, strict=True)]
+        return [(str(y), row) for y, row in years.items()]
+    return [(datetime(y, m, 1).strftime("%b %Y"), row) for (y, m), row in order.items()]
 
 
 def partner_matrix(
