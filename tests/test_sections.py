@@ -183,7 +183,11 @@ def test_a_story_of_two_actors_gives_each_only_its_own_clauses() -> None:
     china = ["China", "Chinese"]
     assert "DDoS" not in analysis.methods(both, china)
     assert analysis.aims(both, china) == ["espionage"]
-    assert "DDoS" in analysis.methods(both, ["Russia", "Russian"])
+    # the hacktivists' clause says what they did, not what the Russian state did
+    assert "DDoS" not in analysis.methods(both, ["Russia", "Russian"])
+    state = story(5, "Landscape", "CERT-EU records DDoS by Russian state actors, and espionage "
+                  "by groups from China.", actor_sets=("china", "russia"))  # fmt: skip
+    assert "DDoS" in analysis.methods(state, ["Russia", "Russian"])
 
 
 @pytest.mark.parametrize(

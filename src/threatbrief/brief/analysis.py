@@ -176,6 +176,9 @@ _SENTENCE = re.compile(r".+?(?:。|[.!?](?=\s+[A-Z\u00c0-\u00de\u0100-\u024f\"�
 _CLAUSE = re.compile(r",? and (?=\w+ by )|; |, while |, whereas |, but |。|、および")
 
 
+_HACKTIVISTS = re.compile(r"hacktivis|ハクティビスト|häktivist", re.IGNORECASE)
+
+
 def _text(story: Story, actor: Sequence[str] = ()) -> str:
     """A story's words about one actor: all of them when the story names one actor set, else
     the clauses that name the actor (`actor`: its groups and the words for its state)."""
@@ -184,7 +187,8 @@ def _text(story: Story, actor: Sequence[str] = ()) -> str:
         return text
     words = re.compile("|".join(re.escape(w) for w in actor if w), re.IGNORECASE)
     clauses = [c for raw in _SENTENCE.findall(text) or [text] for c in _CLAUSE.split(raw)]
-    return " ".join(c for c in clauses if words.search(c))
+    # "DDoS by pro-Russian hacktivists" says what hacktivists did, not the state
+    return " ".join(c for c in clauses if words.search(c) and not _HACKTIVISTS.search(c))
 
 
 def _low(story: Story, actor: Sequence[str]) -> str:
