@@ -608,3 +608,34 @@ def test_a_flaw_another_story_ties_to_a_state_is_no_non_state_threat() -> None:
 )  # fmt: skip
 def test_a_wire_dateline_is_no_part_of_a_sentence(raw: str, clean: str) -> None:
     assert analysis.clean_sentence(raw) == clean
+
+
+def test_a_judgements_notes_are_those_of_the_stories_that_make_it_true() -> None:
+    nk = ("north-korea",)
+    spy = item(80, "Kimsuky phishes researchers", "Kimsuky spied on think-tank staff.",
+               actor_sets=nk, actors=("Kimsuky",), feed_id="a")  # fmt: skip
+    heist = item(81, "Lazarus drains a Singapore exchange",
+                 "Lazarus Group stole $100 million in cryptocurrency from Kumo Exchange.",
+                 actor_sets=nk, actors=("Lazarus Group",), feed_id="t1")  # fmt: skip
+    bank = item(82, "Bank heist in Vietnam blamed on Andariel",
+                "Andariel stole 20 million dollars from Mekong Bank.",
+                actor_sets=nk, actors=("Andariel",), feed_id="t2")  # fmt: skip
+    china = [
+        item(90, "APT40 breaches a port authority", "APT40 breached the Harbour Board.",
+             actor_sets=("china",), actors=("APT40",), feed_id="c0"),
+        item(91, "Volt Typhoon lurks in water utilities", "Volt Typhoon hid in Rivertown Water.",
+             actor_sets=("china",), actors=("Volt Typhoon",), feed_id="c1"),
+        item(92, "APT41 steals game source code", "APT41 took code from Pixelworks.",
+             actor_sets=("china",), actors=("APT41",), feed_id="c2"),
+        item(93, "Salt Typhoon in telecom routers", "Salt Typhoon reached Telco Nine routers.",
+             actor_sets=("china",), actors=("Salt Typhoon",), feed_id="c3"),
+    ]  # fmt: skip
+    ctx = build_brief([spy, heist, bank, *china], [], Period.month(2026, 11), ["EE", "JP"], "d",
+                      WHEN, [], [], {}, [])  # fmt: skip
+    by_id = {s.id: s for s in ctx.stories}
+    (aim,) = [j for j in ctx.key_judgements if "theft for revenue" in j.text]
+    assert {by_id[i].items[0].id for i in aim.story_ids} == {"i81", "i82"}
+    top = ctx.key_judgements[0]
+    assert top.text.startswith("China-linked actors were the most reported, with 4")
+    led = [by_id[i].actors[0] for i in top.story_ids[:3]]
+    assert led == ctx.sections[0].groups[:3]

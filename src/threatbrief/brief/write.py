@@ -26,6 +26,8 @@ from ..vocab import (
     SET_NAMES,
     counted,
 )
+from .analysis import AIM_NAMES
+from .analysis import aims as analysis_aims
 from .analysis import methods as methods_of
 from .change import findings, since_last
 from .charts import figures
@@ -411,6 +413,26 @@ def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: N
         judgement.notes = notes.of([by_id[i] for i in judgement.story_ids if i in by_id])
 
 
+def _led_by(section: ActorSection, stories: Sequence[Story]) -> list[str]:
+    """The section's stories with the groups that lead it first, one for each group: the
+    notes of "led by MirrorFace, Salt Typhoon and APT31" are those groups' own."""
+    own = [s for s in stories if section.key in s.actor_sets]
+    first = [
+        found.id
+        for g in section.groups[:3]
+        if (found := next((s for s in own if g in s.actors), None)) is not None
+    ]
+    return list(dict.fromkeys([*first, *section.story_ids]))
+
+
+def _with_aim(section: ActorSection, stories: Sequence[Story]) -> list[str]:
+    """The section's stories whose sources name its leading aim ("theft for revenue")."""
+    aim = next(iter(section.aims), "")
+    key = next((k for k, v in AIM_NAMES.items() if v == aim), "")
+    own = [s for s in stories if section.key in s.actor_sets]
+    return [s.id for s in own if key in analysis_aims(s)] or section.story_ids
+
+
 def _judgements(
     sections: list[ActorSection],
     stories: list[Story],
@@ -433,7 +455,7 @@ def _judgements(
             f"{top.name}-linked actors were the most reported, with "
             f"{counted(top.count, 'attributed event')}{_aim_clause(top)}"
             + (f", led by {join(top.groups[:3])}." if top.groups else "."),
-            top.story_ids,
+            _led_by(top, stories),
         )
     )
     # what the other main sets were after, where the sources say it for most of their events
@@ -449,7 +471,10 @@ def _judgements(
             )
         text = "; ".join(parts)
         out.append(
-            Judgement(f"{text[:1].upper()}{text[1:]}.", alternate([s.story_ids for s in others]))
+            Judgement(
+                f"{text[:1].upper()}{text[1:]}.",
+                alternate([_with_aim(sec, stories) for sec in others]),
+            )
         )
     changes = sorted(((counts[k] - before[k], k) for k in counts | before), reverse=True)
     if changes and changes[0][0] > 0 and before:
