@@ -57,7 +57,7 @@ def shared(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
     httpserver.expect_request("/f").respond_with_data(
         rss(*((level.name, title, _url(level)) for level, title in LEVELS.items()))
     )
-    config = local_config({"f": httpserver.url_for("/f")})
+    config = local_config({"f": httpserver.url_for("/f")}, kind="cert")  # a vetted CERT: shared
     pipeline.run_fetch(config, db, clock=lambda: NOW)
     for level in LEVELS:
         db.execute("update items set tlp = ? where guid = ?", [level.label, level.name])
@@ -127,6 +127,18 @@ def test_export_is_valid_marked_and_within_clearance(
     for level, canary in CANARY.items():
         assert (canary in text) == (level <= clearance), (level, clearance)
         assert (canary in misp) == (level <= clearance), (level, clearance)
+
+
+def test_an_unvetted_feeds_reports_are_not_shared(
+    httpserver: HTTPServer, db: sqlite_utils.Database, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/blog").respond_with_data(
+        rss(*((level.name, title, _url(level)) for level, title in LEVELS.items()))
+    )
+    config = local_config({"blog": httpserver.url_for("/blog")})  # no kind: unknown
+    pipeline.run_fetch(config, db, clock=lambda: NOW)
+    text = json.dumps(_export(config, db, tmp_path, TLP.CLEAR))
+    assert "CNRY1CLEAR" not in text  # a brief lists it as unverified; a partner never gets it
 
 
 def test_export_contents_and_relationships(
@@ -860,7 +872,7 @@ def test_export_cites_a_japanese_address_as_a_valid_uri(
     httpserver.expect_request("/jp").respond_with_data(
         rss(("jp-1", "Lazarus Group steals cryptocurrency from a Japanese exchange", link))
     )
-    config = local_config({"jp": httpserver.url_for("/jp")})
+    config = local_config({"jp": httpserver.url_for("/jp")}, kind="cert")
     pipeline.run_fetch(config, db, clock=lambda: NOW)
     if stored == "stored-as-iri":
         db.execute("update items set url = ?", [IRI])

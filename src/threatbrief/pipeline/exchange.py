@@ -133,6 +133,9 @@ def run_export(
         links=analyst_links(db),
         places=place_names(),
     )
+    # what only feeds of unknown kind report is the brief's "unverified": never shared
+    unvetted = {i.id for story in brief.unverified for i in story.items}
+    items = [i for i in items if i.id not in unvetted]
     stated = {i.id: list(i.stated) for i in items}
     objects = build_objects(
         ExportInput(brief, items, stated, lexicon.actors, config.organisation, now, partners)
