@@ -109,7 +109,14 @@ def main() -> None:
         {
             "version": 1,
             "feeds": [
-                {"id": f"feed{i}", "url": f"https://feed{i}.example/rss", "publisher": f"CERT {i}"}
+                {
+                    "id": f"feed{i}",
+                    "url": f"https://feed{i}.example/rss",
+                    "publisher": f"CERT {i}",
+                    # vetted feeds of each kind, and a few of none, whose reports are only
+                    # listed as unverified
+                    "kind": ("cert", "vendor", "news", "unknown")[i % 4] if i % 10 else "unknown",
+                }
                 for i in range(40)
             ],
         },

@@ -639,3 +639,17 @@ def test_a_judgements_notes_are_those_of_the_stories_that_make_it_true() -> None
     assert top.text.startswith("China-linked actors were the most reported, with 4")
     led = [by_id[i].actors[0] for i in top.story_ids[:3]]
     assert led == ctx.sections[0].groups[:3]
+
+
+def test_the_annex_lists_a_few_unverified_stories_and_counts_the_rest() -> None:
+    from threatbrief import render
+
+    blog = [item(100 + n, f"Blog post {n} about victim V{n}x", f"Unsourced claim number {n}.",
+                 kind="unknown", publisher=f"Blog {n}", feed_id=f"b{n}",
+                 url=f"https://blog{n}.example/p")
+            for n in range(30)]  # fmt: skip
+    ctx = build_brief(blog, [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [], {}, [])
+    assert len(ctx.unverified) == 30 and not ctx.sections
+    assert sum(1 for s in ctx.unverified if s.notes) == 25
+    md = render.render_brief(ctx, "md")
+    assert isinstance(md, str) and "…and 5 more stories (threatbrief stories lists them)." in md

@@ -43,7 +43,9 @@ from .sections import actor_section
 from .stories import Story, cluster, first_sentence, make_story, trusted
 from .watch import follow_ups
 
-__all__ = ["build_brief", "period_label"]
+__all__ = ["UNVERIFIED_LISTED", "build_brief", "period_label"]
+
+UNVERIFIED_LISTED = 25  # unverified stories the annex lists, with notes; more are counted
 
 # how a partner's own language names it: "国内" (at home), "Eesti", "Eestis", "Eestit"
 PARTNER_WORDS = {
@@ -160,7 +162,7 @@ def build_brief(
     charts = figures(stories, [sec.key for sec in sections], period, relevance_rows)
     for story in background:
         story.notes = [notes.cite(story.items[0])]
-    for story in unverified:
+    for story in unverified[:UNVERIFIED_LISTED]:  # the templates list these; the rest counted
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     _note_judgements(judgements, stories, notes)
