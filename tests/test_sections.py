@@ -653,3 +653,20 @@ def test_the_annex_lists_a_few_unverified_stories_and_counts_the_rest() -> None:
     assert sum(1 for s in ctx.unverified if s.notes) == 25
     md = render.render_brief(ctx, "md")
     assert isinstance(md, str) and "…and 5 more stories (threatbrief stories lists them)." in md
+
+
+def test_sectors_in_both_carry_a_note_for_each_sector_in_each_partner() -> None:
+    rows = [
+        ("EE", "finance", "APT28", "Tallinn savings bank"),
+        ("JP", "finance", "APT29", "Osaka trust bank"),
+        ("EE", "government", "Turla", "Estonian interior ministry"),
+        ("JP", "government", "Sandworm", "Japanese land ministry"),
+    ]
+    found = [item(110 + n, f"{group} breaches the {who}", f"{group} stole files from the {who}.",
+                  targets=(code,), sectors=(sector,), actor_sets=("russia",), actors=(group,),
+                  feed_id=f"s{n}", url=f"https://s{n}.example/a")
+             for n, (code, sector, group, who) in enumerate(rows)]  # fmt: skip
+    ctx = build_brief(found, [], Period.month(2026, 11), ["EE", "JP"], "d", WHEN, [], [], {}, [])
+    (both,) = [j for j in ctx.key_judgements if "targeted in both" in j.text]
+    assert len(both.notes) == 4
+    assert {ctx.footnotes[n - 1].title for n in both.notes} == {i.title for i in found}

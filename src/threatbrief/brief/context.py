@@ -57,6 +57,9 @@ class Claim:
     text: str
     story_ids: list[str] = field(default_factory=list)
     notes: list[int] = field(default_factory=list)  # the notes its sentence carries
+    # how many of its stories' notes it carries: 3, or one per part it states ("finance and
+    # government … in both Estonia and Japan": four)
+    cites: int = field(default=3, metadata={"brief": False})
 
     def __str__(self) -> str:
         return self.text

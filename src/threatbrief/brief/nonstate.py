@@ -22,10 +22,17 @@ from .stories import CVE_ID, Story
 __all__ = ["KINDS", "kind", "kinds", "nonstate"]
 
 _HACKTIVIST = re.compile(r"hacktivis|ハクティビスト|häktivist|NoName057|pro-Russian hackers", re.I)
+# a review of a year, not an event: "annual assessment", "Cyber Security in Estonia 2025"
+_ASSESSMENT = re.compile(
+    r"\bannual (?:report|review|assessment|cyber ?security assessment)|yearbook|year in review|"
+    r"aastaraamat|küberturvalisuse aastaraamat|年次報告|年報|白書|Cyber Security in Estonia \d{4}",
+    re.IGNORECASE,
+)
 # a flaw used against the partner ("confirmed exploitation of a vulnerability", 悪用)
 _EXPLOITATION = re.compile(r"exploit(?:ation|ed|ing)|zero-day|悪用|ära kasutat", re.I)
 # (key, how a list of them reads): the first that fits a story is its kind
 KINDS = {
+    "assessment": ("annual assessment", "annual assessments"),
     "ransomware": ("ransomware attack", "ransomware attacks"),
     "hacktivism": ("hacktivist campaign", "hacktivist campaigns"),
     "ddos": ("DDoS attack", "DDoS attacks"),
@@ -41,6 +48,7 @@ def kinds(story: Story) -> list[str]:
     methods = analysis.methods(story)
     text = " ".join(f"{i.title} {i.summary}" for i in story.items)
     found = {
+        "assessment": bool(_ASSESSMENT.search(text)),
         "ransomware": "ransomware" in methods,
         "hacktivism": bool(_HACKTIVIST.search(text)),
         "ddos": "DDoS" in methods,

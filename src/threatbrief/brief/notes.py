@@ -15,6 +15,11 @@ BACKING = 3  # notes a sentence carries at most: those of its best-ranked storie
 __all__ = ["Notes"]
 
 
+def _opening(text: str, words: int = 8) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
 class Notes:
     """Numbered footnotes in order of first use; a repeated source gets a short form."""
 
@@ -29,7 +34,8 @@ class Notes:
             Footnote(
                 number,
                 item.publisher,
-                item.title,
+                # a feed entry with no title is cited by its opening words, never as ""
+                item.title.strip() or _opening(item.summary) or "untitled report",
                 item.published_at.strftime("%-d %B %Y") if item.published_at else "date unknown",
                 item.url,
                 item.lang,

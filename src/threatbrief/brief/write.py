@@ -412,7 +412,22 @@ def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: N
     ranked first); a story not cited yet is cited now, so no judgement stands without one."""
     by_id = {s.id: s for s in stories}
     for judgement in judgements:
-        judgement.notes = notes.of([by_id[i] for i in judgement.story_ids if i in by_id])
+        backing = [by_id[i] for i in judgement.story_ids if i in by_id]
+        judgement.notes = notes.of(backing, most=judgement.cites)
+
+
+def _each_sector_each_partner(
+    stories: Sequence[Story], sectors: Sequence[str], partners: Sequence[str]
+) -> list[str]:
+    """For "the finance and government sectors were targeted in both": one story for each
+    sector and partner first (finance in Estonia, finance in Japan, government in …), so the
+    notes back every part of the sentence, then the others."""
+    found = [
+        [s.id for s in stories if trusted(s) and x in s.sectors and p in s.targets]
+        for x in sectors
+        for p in partners
+    ]
+    return list(dict.fromkeys([*(ids[0] for ids in found if ids), *alternate(found)]))
 
 
 def _led_by(section: ActorSection, stories: Sequence[Story]) -> list[str]:
@@ -501,14 +516,8 @@ def _judgements(
                 f"The {join(names(common, SECTOR_NAMES))} sector"
                 f"{'s were' if len(common) > 1 else ' was'} targeted in both "
                 f"{join([COUNTRY_NAMES.get(p, p) for p in partners])}.",
-                alternate(
-                    [
-                        s.id
-                        for s in stories
-                        if trusted(s) and set(s.sectors) & set(common) and p in s.targets
-                    ]
-                    for p in partners
-                ),
+                _each_sector_each_partner(stories, common, partners),
+                cites=max(3, min(6, len(common) * len(partners))),
             )
         )
     # one sentence for the partners named as targets, each partner's evidence in turn
