@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import zip_longest
 
 from ..models import BriefItem
-from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES
+from ..vocab import COUNTRY_NAMES, LANGUAGE_NAMES, SECTOR_NAMES, SET_NAMES
 from .analysis import hedge
 from .stories import Story, first_sentence
 
@@ -177,9 +177,11 @@ def lede(story: Story, key: str, avoid: str = "", about: str = "") -> str:
     against = f" against the {join(sectors)} {noun}" if sectors else ""
     if places:
         against += f" in {join(places)}" if sectors else f" against targets in {join(places)}"
+    # a headline in another language says which, as the notes do: “…” (in Estonian)
+    language = LANGUAGE_NAMES.get(story.items[0].lang, "") if story.items[0].lang != "en" else ""
     return (
         f"On {day(lead.published_at)} {the(lead.publisher)} {verb} {who}{against}: "
-        f"“{story.title.strip()}”."
+        f"“{story.title.strip()}”{f' (in {language})' if language else ''}."
     )
 
 
