@@ -186,7 +186,7 @@ def test_otherwise_a_key_story_is_built_from_its_facts(
     the = "the " if publisher.startswith("National") else ""
     assert lede(story, "china", avoid=avoid) == (  # type: ignore[arg-type]
         f"On 8 January 2025 {the}{publisher} reported activity by MirrorFace against the "
-        "government sector in Japan: “MirrorFaceによるサイバー攻撃について”."
+        "government sector in Japan: “MirrorFaceによるサイバー攻撃について” (in Japanese)."
     )
 
 
@@ -208,7 +208,7 @@ def test_a_hedged_attribution_makes_a_hedged_key_story(
     story = _story("ja", "MirrorFaceによる攻撃", summary, "JPCERT/CC", confidence)
     assert lede(story, "china") == (  # type: ignore[arg-type]
         f"On 8 January 2025 JPCERT/CC reported {who} against the government sector in Japan: "
-        "“MirrorFaceによる攻撃”."
+        "“MirrorFaceによる攻撃” (in Japanese)."
     )
 
 
@@ -273,7 +273,7 @@ def test_an_unattributed_story_is_told_as_such() -> None:
     story.actors, story.actor_sets = [], []  # type: ignore[attr-defined]
     assert lede(story, "") == (  # type: ignore[arg-type]
         "On 8 January 2025 the FBI reported unattributed activity against the government sector "
-        "in Japan: “日本航空にDDoS攻撃”."
+        "in Japan: “日本航空にDDoS攻撃” (in Japanese)."
     )
 
 

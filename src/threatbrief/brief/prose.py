@@ -178,7 +178,9 @@ def lede(story: Story, key: str, avoid: str = "", about: str = "") -> str:
     if places:
         against += f" in {join(places)}" if sectors else f" against targets in {join(places)}"
     # a headline in another language says which, as the notes do: “…” (in Estonian)
-    language = LANGUAGE_NAMES.get(story.items[0].lang, "") if story.items[0].lang != "en" else ""
+    # (the words decide where a feed says "en" of a Japanese headline)
+    lang = "ja" if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", story.title) else story.items[0].lang
+    language = LANGUAGE_NAMES.get(lang, "") if lang != "en" else ""
     return (
         f"On {day(lead.published_at)} {the(lead.publisher)} {verb} {who}{against}: "
         f"“{story.title.strip()}”{f' (in {language})' if language else ''}."
