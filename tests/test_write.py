@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from threatbrief.brief.prose import linked as _linked
@@ -263,6 +265,14 @@ def test_a_partner_row_says_what_its_events_come_to() -> None:
     )
     assert _partner_summary("Estonia", [crime]) == (
         "Sources reported 1 event against Estonia, none attributed to a state."
+    )
+    flaw = make_story([_attack(3, "EE", "cert")], ["EE"])  # type: ignore[list-item]
+    flaw.actor_sets, flaw.summary = [], ""
+    flaw.items = [dataclasses.replace(flaw.items[0], summary="CVE-2026-1234 was exploited.")]
+    tied = frozenset({"CVE-2026-1234"})
+    assert _partner_summary("Estonia", [russia, flaw, crime], tied) == (
+        "Sources reported 3 events against Estonia: attributed to Russia (1); 1 exploiting a "
+        "flaw that other sources tie to a state actor; and 1 attributed to no state."
     )
 
 

@@ -34,13 +34,14 @@ from .charts import figures
 from .conclusions import conclusions as final_points
 from .context import ActorSection, BriefContext, Judgement
 from .exploited import exploited as exploited_flaws
+from .exploited import tied_to_a_state
 from .nonstate import KINDS as NONSTATE_KINDS
 from .nonstate import kinds as nonstate_kinds
 from .nonstate import nonstate
 from .notes import Notes
 from .prose import alternate, join, lede, linked, names, told_by
 from .sections import actor_section
-from .stories import Story, cluster, first_sentence, make_story, trusted
+from .stories import CVE_ID, Story, cluster, first_sentence, make_story, trusted
 from .watch import follow_ups
 
 __all__ = ["UNVERIFIED_LISTED", "build_brief", "period_label"]
@@ -158,7 +159,8 @@ def build_brief(
         {"set": SET_NAMES.get(sec.key, sec.key), "counts": [per_set[sec.key][k] for k in keys]}
         for sec in sections
     ]
-    relevance_rows = _partner_relevance(stories, partners, notes)
+    tied = tied_to_a_state(stories)
+    relevance_rows = _partner_relevance(stories, partners, notes, tied)
     charts = figures(stories, [sec.key for sec in sections], period, relevance_rows)
     for story in background:
         story.notes = [notes.cite(story.items[0])]
@@ -170,7 +172,6 @@ def build_brief(
     for row in relevance_rows:
         if row["code"] == "common":
             row["claims"] = _common_claims(stories, partners, exploited, notes)
-    tied = frozenset(c for v in exploited if v["actor_sets"] for c in v["cves"])
     threats = nonstate(stories, partners, notes, tied)
     watch = follow_ups(stories, period.end)
     by_id = {s.id: s for s in stories}
@@ -316,7 +317,7 @@ def _spell(story: Story, spellings: Mapping[str, Sequence[str]]) -> None:
 
 
 def _partner_relevance(
-    stories: list[Story], partners: Sequence[str], notes: Notes
+    stories: list[Story], partners: Sequence[str], notes: Notes, tied: frozenset[str] = frozenset()
 ) -> list[dict[str, Any]]:
     rows = []
     for p in partners:
@@ -329,7 +330,7 @@ def _partner_relevance(
                 s.lede = lede(s, s.actor_sets[0] if s.actor_sets else "", about=p)
                 s.notes = [told, *(n for n in s.notes if n != told)]
         name = COUNTRY_NAMES.get(p, p)
-        summary = _partner_summary(name, own)
+        summary = _partner_summary(name, own, tied)
         if about:
             language = LANGUAGE_NAMES.get(PARTNER_LANGUAGES.get(p, ""), "its language")
             summary += (
@@ -392,19 +393,30 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
-def _partner_summary(name: str, own: Sequence[Story]) -> str:
-    """What the events against one partner come to: how many, by which states, and how many
-    no source attributed to a state (ransomware, hacktivists, unnamed actors)."""
+def _partner_summary(name: str, own: Sequence[Story], tied: frozenset[str] = frozenset()) -> str:
+    """What the events against one partner come to: how many, by which states, how many
+    exploit a flaw that other sources tie to a state actor (`tied`), and how many no source
+    attributed to a state (ransomware, hacktivists, unnamed actors)."""
     if not own:
         return ""
     by_set = Counter(a for s in own for a in s.actor_sets)
     states = [f"{SET_NAMES.get(k, k)} ({v})" for k, v in by_set.most_common()]
-    unattributed = sum(1 for s in own if not s.actor_sets)
+    flaws = sum(1 for s in own if not s.actor_sets and _cves_of(s) & tied)
+    unattributed = sum(1 for s in own if not s.actor_sets) - flaws
     text = f"Sources reported {counted(len(own), 'event')} against {name}"
     text += f": attributed to {join(states)}" if states else ", none attributed to a state"
-    if states and unattributed:
-        text += f", and {unattributed} attributed to no state"
+    parts = [f"{flaws} exploiting a flaw that other sources tie to a state actor"] if flaws else []
+    if unattributed and (states or flaws):
+        parts.append(f"{unattributed} attributed to no state")
+    if len(parts) == 1:
+        text += f", and {parts[0]}"
+    elif parts:
+        text += f"; {parts[0]}; and {parts[1]}"
     return text + "."
+
+
+def _cves_of(story: Story) -> set[str]:
+    return {c.upper() for i in story.items for c in CVE_ID.findall(f"{i.title} {i.summary}")}
 
 
 def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: Notes) -> None:
