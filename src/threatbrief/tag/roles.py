@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .fields import CJK, Field, Hit
+from .fields import Field, Hit
 from .lexicon import fold
 
 __all__ = [
@@ -200,7 +200,7 @@ class RoleRules:
         left, right = f.sentence(hit.start, hit.end)
         lead = f.low[left : hit.start][-160:]
         after = f.low[hit.end : hit.end + _AFTER]
-        cjk = bool(CJK.search(hit.term.original))
+        cjk = hit.term.cjk
         return self.role(cjk, lead, after, f.low[hit.end : right])
 
     def role(self, cjk: bool, lead: str, after: str, sentence: str) -> str:

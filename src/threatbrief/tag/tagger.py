@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..models import Evidence, Tagging
-from .fields import CJK, Field, Hit, any_between, matches
+from .fields import Field, Hit, any_between, matches
 from .lexicon import LOCAL_FILE, Lexicon, fold, load_lexicon
 from .normalise import normalise
 from .roles import ACTOR_ROLES, ATTRIBUTION_KINDS, COORDINATION, RoleRules, spread
@@ -159,16 +159,20 @@ class Tagger:
     # ----------------------------------------------------------------- matching
     def _scan(self, name: str, text: str) -> Field:
         normal = normalise(text)
-        f = Field(name, text, normal, fold(normal.text))
-        lex = self.lexicon
-        for index, start, end in matches(f.low, lex.automaton, lex.latin):
-            for term in lex.terms[index]:
-                f.hits.append(Hit(term, start, end))
-        for index, start, end in matches(f.low, lex.cue_automaton, lex.cue_latin):
+        low = fold(normal.text)
+        lex, terms = self.lexicon, self.lexicon.terms
+        hits = [
+            Hit(term, start, end)
+            for index, start, end in matches(low, lex.automaton, lex.latin)
+            for term in terms[index]
+        ]
+        marks: dict[str, list[int]] = {}
+        mark_ends: dict[str, list[int]] = {}
+        for index, start, end in matches(low, lex.cue_automaton, lex.cue_latin):
             for kind in lex.cue_kinds[index]:
-                f.marks.setdefault(kind, []).append(start)
-                f.mark_ends.setdefault(kind, []).append(end)
-        return f
+                marks.setdefault(kind, []).append(start)
+                mark_ends.setdefault(kind, []).append(end)
+        return Field(name, text, normal, low, hits, marks, mark_ends)
 
     # ----------------------------------------------------------------- rules
     def _hedged(self, f: Field, start: int, end: int) -> bool:
@@ -201,7 +205,7 @@ class Tagger:
         if self._negated(f, s):
             return ""
         near = self._near_rule(f, hit, alias_spans, after)
-        if near or CJK.search(hit.term.original):
+        if near or hit.term.cjk:
             return near if near != "victim" else ""
         if role == "services":
             return ""
@@ -214,7 +218,7 @@ class Tagger:
         role, low, s, e = hit.term.role, f.low, hit.start, hit.end
         if role == "services":
             return "state-service"
-        if CJK.search(hit.term.original):
+        if hit.term.cjk:
             if (
                 self._ja_after.match(after)
                 or self._ja_standalone.match(after)
@@ -222,7 +226,7 @@ class Tagger:
             ):
                 return "ja-attributive"
             return ""
-        nominative = low[s:e] == fold(hit.term.original).rstrip("*")
+        nominative = low[s:e] == hit.term.folded
         if nominative and self._et_subject.match(after):  # "Põhja-Korea varastas …"
             return "et-subject"
         if nominative and self.roles.et_accuser(after):  # "Venemaa süüdistas Eestit …"
@@ -312,7 +316,7 @@ class Tagger:
                 for i in people:
                     out[i] = "state-subject"
             if (
-                CJK.search(last.term.original)
+                last.term.cjk
                 and not any(out[i] for i in people)
                 and not self._negated(f, hits[chain[0]].start)
             ):
