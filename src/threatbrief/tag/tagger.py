@@ -49,6 +49,8 @@ _FAMILY = {
 _FAMILY_RE = re.compile(
     r"([A-Z](?<!\w[A-Z])[a-z]{2,14}) (Typhoon|Blizzard|Sleet|Sandstorm|Chollima)\b"
 )
+# the family words as written: a field with none of them needs no search for a family name
+_FAMILY_WORDS = tuple(word.capitalize() for word in _FAMILY)
 # capitalised words before a family name that make it weather, not a group ("Super Typhoon")
 _WEATHER = frozenset(
     "Super Tropical Severe Heavy Strong Powerful Deadly Major Massive Snow Winter Freezing Light "
@@ -369,9 +371,7 @@ class Tagger:
             f = self._scan(name, text[:1_000_000])
             alias_spans: list[tuple[int, int]] = []
             crime_starts: list[int] = []  # where a criminal or hacktivist group is named
-            for hit in f.hits:
-                if hit.term.kind != "alias":
-                    continue
+            for hit in [h for h in f.hits if h.term.kind == "alias"]:
                 if hit.term.ambiguous and not self._ambiguous_ok(f, hit):
                     continue
                 actor = lex.actors[hit.term.value]
@@ -388,7 +388,8 @@ class Tagger:
                     rule = "alias" + ("-hedged" if hedge else "")
                     add("actor_set", actor.state, f, hit.start, hit.end, rule, conf, *how)
             context: bool | None = None  # whether the field talks about threat actors
-            for m in _FAMILY_RE.finditer(f.text):
+            families = any(word in f.text for word in _FAMILY_WORDS)
+            for m in _FAMILY_RE.finditer(f.text) if families else ():
                 if m.group(1) in _WEATHER:
                     continue
                 if context is None:
@@ -432,9 +433,7 @@ class Tagger:
                 conf = HEDGED if hedge else STRONG
                 add("actor_set", hit.term.value, f, hit.start, hit.end, rule, conf, *how)
             bystanders: set[tuple[int, int]] | None = None  # worked out at the first country
-            for hit in f.hits:
-                if hit.term.kind not in ("sector", "country"):
-                    continue
+            for hit in [h for h in f.hits if h.term.kind in ("sector", "country")]:
                 kind = "sector" if hit.term.kind == "sector" else "target"
                 if (kind, hit.term.value, f.name) in seen:
                     continue  # one piece of evidence per label and field is enough
@@ -510,7 +509,7 @@ class Tagger:
         """Who attributes: the agent named in the sentence ("the FBI said", "according to
         Microsoft", 警察庁は), else in the field, else the feed's kind, else the media."""
         marks = f.marks
-        if not any(kind in marks for kind in ATTRIBUTION_KINDS):  # most fields name nobody
+        if marks.keys().isdisjoint(ATTRIBUTION_KINDS):  # most fields name nobody
             return source_kind if source_kind in ATTRIBUTION_KINDS else "media"
         left, right = f.sentence(start, start)
         known = f.memo.get(("type", left))
@@ -532,8 +531,12 @@ class Tagger:
             if not (e.kind == "target" and e.label in own and e.rule != "country-against")
         ]
 
+        found: dict[str, set[str]] = {}
+        for e in evidence:
+            found.setdefault(e.kind, set()).add(e.label)
+
         def labels(kind: str) -> tuple[str, ...]:
-            return tuple(sorted({e.label for e in evidence if e.kind == kind}))
+            return tuple(sorted(found.get(kind, ())))
 
         return Tagging(
             labels("actor_set"),
