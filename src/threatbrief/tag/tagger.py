@@ -24,7 +24,15 @@ from ..models import Evidence, Tagging
 from .fields import Field, Hit, any_between, matches
 from .lexicon import LOCAL_FILE, Lexicon, fold, load_lexicon
 from .normalise import normalise
-from .roles import ACTOR_ROLES, ATTRIBUTION_KINDS, COORDINATION, RoleRules, spread
+from .roles import (
+    ACTOR_ROLES,
+    ATTRIBUTION_KINDS,
+    COORDINATION,
+    RoleRules,
+    alternation,
+    ordered_alternation,
+    spread,
+)
 from .victims import VictimRules
 
 __all__ = ["Tagger"]
@@ -59,14 +67,8 @@ _WEATHER = frozenset(
 )
 
 
-def _word(word: str) -> str:
-    """A regex for one lexicon word; a trailing `*` marks a stem that takes any ending."""
-    return re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
-
-
 def _alternation(words: Iterable[str]) -> str:
-    ordered = sorted({fold(w) for w in words if w}, key=len, reverse=True)
-    return "|".join(_word(w) for w in ordered)
+    return alternation(words, empty="")
 
 
 class Tagger:
@@ -84,10 +86,12 @@ class Tagger:
         g = lexicon.grammar
         en, ja, et = g.get("en", {}), g.get("ja", {}), g.get("et", {})
         nouns = _alternation(en.get("actor_nouns", []))
-        fillers = _alternation(en.get("fillers", []))
         self._criminal = re.compile(rf"\b(?:{_alternation(en.get('criminal', []))})\b")
+        # its match end is used, so the longest noun must win
+        longest_fillers = ordered_alternation(en.get("fillers", []), empty="")
+        longest_nouns = ordered_alternation(en.get("actor_nouns", []), empty="")
         self._en_noun_after = re.compile(
-            rf"^(?:['’]s)?\s*(?:(?:{fillers})[\s-]+){{0,3}}(?:{nouns})\b"
+            rf"^(?:['’]s)?\s*(?:(?:{longest_fillers})[\s-]+){{0,3}}(?:{longest_nouns})\b"
         )
         self._en_compound = re.compile(rf"^(?:{_alternation(en.get('compound_suffixes', []))})\b")
         self._en_noun_before = re.compile(rf"\b(?:{nouns})\b")
