@@ -8,10 +8,9 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
-from .lexicon import Term
+from .lexicon import CJK, Term
 from .normalise import Normalised
 
 __all__ = ["CJK", "Field", "Hit", "any_between", "matches"]
@@ -29,7 +28,6 @@ _LATIN = frozenset(
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     + "".join(map(chr, range(0xC0, 0x250)))
 )
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 
 
 @dataclass(slots=True)
@@ -39,7 +37,7 @@ class Hit:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Field:
     """One field as the rules see it: `text` is the normalised text (`low` its folded form),
     and every offset the rules use is into it; `span()` maps one back to `original`."""
@@ -51,9 +49,12 @@ class Field:
     hits: list[Hit] = field(default_factory=list)
     marks: dict[str, list[int]] = field(default_factory=dict)
     mark_ends: dict[str, list[int]] = field(default_factory=dict)
-    _sentences: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     # answers the rules give once per sentence (the attribution type), keyed by their question
     memo: dict[tuple[str, int], str] = field(default_factory=dict)
+    _sentences: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    # start and end of every sentence, in order; found on the first question about one
+    _starts: list[int] = field(default_factory=list)
+    _ends: list[int] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -64,15 +65,13 @@ class Field:
         s, e = self.normal.span(start, end)
         return self.original[s:e], s, e
 
-    @cached_property
-    def _bounds(self) -> tuple[list[int], list[int]]:
-        """Start of every sentence, and end of every sentence, in order."""
-        starts, ends = [0], []
+    def _bounds(self) -> None:
+        starts, ends = self._starts, self._ends
+        starts.append(0)
         for m in _SENTENCE_END.finditer(self.low):
             ends.append(m.start())
             starts.append(m.end())
         ends.append(len(self.low))
-        return starts, ends
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         """The sentence (or sentences) around text[start:end]; the rules ask about the same
@@ -80,7 +79,9 @@ class Field:
         key = (start, end)
         found = self._sentences.get(key)
         if found is None:
-            starts, ends = self._bounds
+            if not self._ends:
+                self._bounds()
+            starts, ends = self._starts, self._ends
             i = max(bisect.bisect_right(starts, start) - 1, 0)
             j = min(max(bisect.bisect_left(ends, end), i), len(ends) - 1)
             found = self._sentences[key] = (starts[i], ends[j])
@@ -90,15 +91,13 @@ class Field:
 def matches(low: str, automaton: Any, edges: list[tuple[bool, bool]]) -> list[tuple[int, int, int]]:
     """Automaton matches whose Latin ends are not glued to other Latin letters or digits
     (Python's \\b would count kana as word characters, so "Lazarusが" must pass here)."""
-    size, out = len(low), []
-    for index, start, end in automaton.find_matches_as_indexes(low, overlapping=False):
-        left, right = edges[index]
-        if left and start > 0 and low[start - 1] in _LATIN:
-            continue
-        if right and end < size and low[end] in _LATIN:
-            continue
-        out.append((index, start, end))
-    return out
+    size, latin = len(low), _LATIN
+    return [
+        (index, start, end)
+        for index, start, end in automaton.find_matches_as_indexes(low, overlapping=False)
+        if not (edges[index][0] and start > 0 and low[start - 1] in latin)
+        and not (edges[index][1] and end < size and low[end] in latin)
+    ]
 
 
 def any_between(positions: Sequence[int], low: int, high: int) -> bool:

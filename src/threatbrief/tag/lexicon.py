@@ -23,6 +23,7 @@ from ..models import Actor
 PACKAGED = Path(__file__).parent.parent / "lexicon"
 LOCAL_FILE = "actors.local.yaml"
 _LATIN = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _FULLWIDTH_RE = re.compile("[\uff01-\uff5e]")
 # libyaml's safe loader builds the same objects as PyYAML's (checked on every packaged file)
@@ -33,13 +34,22 @@ _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """What a matched pattern means. `kind` is alias, state, sector, country or word."""
+    """What a matched pattern means. `kind` is alias, state, sector, country or word.
+
+    `cjk` (the pattern has kana or kanji) and `folded` (its folded form, without a stem's `*`)
+    are derived once here: the rules ask both of every hit."""
 
     kind: str
     value: str
     role: str = ""
     original: str = ""
     ambiguous: bool = False
+    cjk: bool = field(init=False, compare=False, repr=False)
+    folded: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cjk", bool(CJK.search(self.original)))
+        object.__setattr__(self, "folded", fold(self.original).rstrip("*"))
 
 
 @dataclass(slots=True)

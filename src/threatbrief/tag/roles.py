@@ -16,13 +16,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .fields import CJK, Field, Hit
+from .fields import Field, Hit
 from .lexicon import fold
 
 __all__ = [
     "ACTOR_ROLES",
     "ATTRIBUTION_KINDS",
     "RoleRules",
+    "alternation",
+    "ordered_alternation",
     "spread",
 ]
 
@@ -37,10 +39,38 @@ def _word(word: str) -> str:
     return re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
 
 
-def alternation(words: Iterable[Any]) -> str:
-    """One regex alternative per word, longest first, folded like the text it will meet."""
+NOTHING = r"(?!x)x"  # a pattern that never matches: the alternation of no words
+_END, _STEM = "", r"\w*"  # trie leaves: a word ends here, a stem takes any ending here
+
+
+def ordered_alternation(words: Iterable[Any], empty: str = NOTHING) -> str:
+    """One regex alternative per word, longest first, folded like the text it will meet: for
+    a pattern whose match end is used (the longest word wins)."""
     ordered = sorted({fold(str(w)) for w in words if w}, key=len, reverse=True)
-    return "|".join(_word(w) for w in ordered) or r"(?!x)x"
+    return "|".join(_word(w) for w in ordered) or empty
+
+
+def alternation(words: Iterable[Any], empty: str = NOTHING) -> str:
+    """The words of `ordered_alternation` as one regex over their trie ("link(?:ed to|s to)"),
+    which matches the same text; for a pattern only asked whether it matches and where,
+    since the alternative taken may differ. The engine then tries one branch per letter at
+    each position instead of every word (a `search` of the links before a state hit takes
+    about half the time)."""
+    trie: dict[str, Any] = {}
+    for word in {fold(str(w)) for w in words if w}:
+        node = trie
+        for char in word[:-1] if word.endswith("*") else word:
+            node = node.setdefault(char, {})
+        node[_STEM if word.endswith("*") else _END] = {}
+    return _branches(trie) if trie else empty
+
+
+def _branches(node: dict[str, Any]) -> str:
+    alternatives = [
+        key if key in (_END, _STEM) else re.escape(key) + _branches(node[key])
+        for key in sorted(node, key=lambda key: (key in (_END, _STEM), key))
+    ]
+    return alternatives[0] if len(alternatives) == 1 else "(?:" + "|".join(alternatives) + ")"
 
 
 # the gap between two members of a coordinated list: "China, Iran and North Korea", 中国や北朝鮮
@@ -200,7 +230,7 @@ class RoleRules:
         left, right = f.sentence(hit.start, hit.end)
         lead = f.low[left : hit.start][-160:]
         after = f.low[hit.end : hit.end + _AFTER]
-        cjk = bool(CJK.search(hit.term.original))
+        cjk = hit.term.cjk
         return self.role(cjk, lead, after, f.low[hit.end : right])
 
     def role(self, cjk: bool, lead: str, after: str, sentence: str) -> str:

@@ -21,10 +21,18 @@ from functools import cached_property
 from pathlib import Path
 
 from ..models import Evidence, Tagging
-from .fields import CJK, Field, Hit, any_between, matches
+from .fields import Field, Hit, any_between, matches
 from .lexicon import LOCAL_FILE, Lexicon, fold, load_lexicon
 from .normalise import normalise
-from .roles import ACTOR_ROLES, ATTRIBUTION_KINDS, COORDINATION, RoleRules, spread
+from .roles import (
+    ACTOR_ROLES,
+    ATTRIBUTION_KINDS,
+    COORDINATION,
+    RoleRules,
+    alternation,
+    ordered_alternation,
+    spread,
+)
 from .victims import VictimRules
 
 __all__ = ["Tagger"]
@@ -49,6 +57,8 @@ _FAMILY = {
 _FAMILY_RE = re.compile(
     r"([A-Z](?<!\w[A-Z])[a-z]{2,14}) (Typhoon|Blizzard|Sleet|Sandstorm|Chollima)\b"
 )
+# the family words as written: a field with none of them needs no search for a family name
+_FAMILY_WORDS = tuple(word.capitalize() for word in _FAMILY)
 # capitalised words before a family name that make it weather, not a group ("Super Typhoon")
 _WEATHER = frozenset(
     "Super Tropical Severe Heavy Strong Powerful Deadly Major Massive Snow Winter Freezing Light "
@@ -57,14 +67,8 @@ _WEATHER = frozenset(
 )
 
 
-def _word(word: str) -> str:
-    """A regex for one lexicon word; a trailing `*` marks a stem that takes any ending."""
-    return re.escape(word[:-1]) + r"\w*" if word.endswith("*") else re.escape(word)
-
-
 def _alternation(words: Iterable[str]) -> str:
-    ordered = sorted({fold(w) for w in words if w}, key=len, reverse=True)
-    return "|".join(_word(w) for w in ordered)
+    return alternation(words, empty="")
 
 
 class Tagger:
@@ -82,10 +86,12 @@ class Tagger:
         g = lexicon.grammar
         en, ja, et = g.get("en", {}), g.get("ja", {}), g.get("et", {})
         nouns = _alternation(en.get("actor_nouns", []))
-        fillers = _alternation(en.get("fillers", []))
         self._criminal = re.compile(rf"\b(?:{_alternation(en.get('criminal', []))})\b")
+        # its match end is used, so the longest noun must win
+        longest_fillers = ordered_alternation(en.get("fillers", []), empty="")
+        longest_nouns = ordered_alternation(en.get("actor_nouns", []), empty="")
         self._en_noun_after = re.compile(
-            rf"^(?:['’]s)?\s*(?:(?:{fillers})[\s-]+){{0,3}}(?:{nouns})\b"
+            rf"^(?:['’]s)?\s*(?:(?:{longest_fillers})[\s-]+){{0,3}}(?:{longest_nouns})\b"
         )
         self._en_compound = re.compile(rf"^(?:{_alternation(en.get('compound_suffixes', []))})\b")
         self._en_noun_before = re.compile(rf"\b(?:{nouns})\b")
@@ -159,16 +165,20 @@ class Tagger:
     # ----------------------------------------------------------------- matching
     def _scan(self, name: str, text: str) -> Field:
         normal = normalise(text)
-        f = Field(name, text, normal, fold(normal.text))
-        lex = self.lexicon
-        for index, start, end in matches(f.low, lex.automaton, lex.latin):
-            for term in lex.terms[index]:
-                f.hits.append(Hit(term, start, end))
-        for index, start, end in matches(f.low, lex.cue_automaton, lex.cue_latin):
+        low = fold(normal.text)
+        lex, terms = self.lexicon, self.lexicon.terms
+        hits = [
+            Hit(term, start, end)
+            for index, start, end in matches(low, lex.automaton, lex.latin)
+            for term in terms[index]
+        ]
+        marks: dict[str, list[int]] = {}
+        mark_ends: dict[str, list[int]] = {}
+        for index, start, end in matches(low, lex.cue_automaton, lex.cue_latin):
             for kind in lex.cue_kinds[index]:
-                f.marks.setdefault(kind, []).append(start)
-                f.mark_ends.setdefault(kind, []).append(end)
-        return f
+                marks.setdefault(kind, []).append(start)
+                mark_ends.setdefault(kind, []).append(end)
+        return Field(name, text, normal, low, hits, marks, mark_ends)
 
     # ----------------------------------------------------------------- rules
     def _hedged(self, f: Field, start: int, end: int) -> bool:
@@ -201,7 +211,7 @@ class Tagger:
         if self._negated(f, s):
             return ""
         near = self._near_rule(f, hit, alias_spans, after)
-        if near or CJK.search(hit.term.original):
+        if near or hit.term.cjk:
             return near if near != "victim" else ""
         if role == "services":
             return ""
@@ -214,7 +224,7 @@ class Tagger:
         role, low, s, e = hit.term.role, f.low, hit.start, hit.end
         if role == "services":
             return "state-service"
-        if CJK.search(hit.term.original):
+        if hit.term.cjk:
             if (
                 self._ja_after.match(after)
                 or self._ja_standalone.match(after)
@@ -222,7 +232,7 @@ class Tagger:
             ):
                 return "ja-attributive"
             return ""
-        nominative = low[s:e] == fold(hit.term.original).rstrip("*")
+        nominative = low[s:e] == hit.term.folded
         if nominative and self._et_subject.match(after):  # "Põhja-Korea varastas …"
             return "et-subject"
         if nominative and self.roles.et_accuser(after):  # "Venemaa süüdistas Eestit …"
@@ -312,7 +322,7 @@ class Tagger:
                 for i in people:
                     out[i] = "state-subject"
             if (
-                CJK.search(last.term.original)
+                last.term.cjk
                 and not any(out[i] for i in people)
                 and not self._negated(f, hits[chain[0]].start)
             ):
@@ -365,9 +375,7 @@ class Tagger:
             f = self._scan(name, text[:1_000_000])
             alias_spans: list[tuple[int, int]] = []
             crime_starts: list[int] = []  # where a criminal or hacktivist group is named
-            for hit in f.hits:
-                if hit.term.kind != "alias":
-                    continue
+            for hit in [h for h in f.hits if h.term.kind == "alias"]:
                 if hit.term.ambiguous and not self._ambiguous_ok(f, hit):
                     continue
                 actor = lex.actors[hit.term.value]
@@ -384,7 +392,8 @@ class Tagger:
                     rule = "alias" + ("-hedged" if hedge else "")
                     add("actor_set", actor.state, f, hit.start, hit.end, rule, conf, *how)
             context: bool | None = None  # whether the field talks about threat actors
-            for m in _FAMILY_RE.finditer(f.text):
+            families = any(word in f.text for word in _FAMILY_WORDS)
+            for m in _FAMILY_RE.finditer(f.text) if families else ():
                 if m.group(1) in _WEATHER:
                     continue
                 if context is None:
@@ -428,9 +437,7 @@ class Tagger:
                 conf = HEDGED if hedge else STRONG
                 add("actor_set", hit.term.value, f, hit.start, hit.end, rule, conf, *how)
             bystanders: set[tuple[int, int]] | None = None  # worked out at the first country
-            for hit in f.hits:
-                if hit.term.kind not in ("sector", "country"):
-                    continue
+            for hit in [h for h in f.hits if h.term.kind in ("sector", "country")]:
                 kind = "sector" if hit.term.kind == "sector" else "target"
                 if (kind, hit.term.value, f.name) in seen:
                     continue  # one piece of evidence per label and field is enough
@@ -506,7 +513,7 @@ class Tagger:
         """Who attributes: the agent named in the sentence ("the FBI said", "according to
         Microsoft", 警察庁は), else in the field, else the feed's kind, else the media."""
         marks = f.marks
-        if not any(kind in marks for kind in ATTRIBUTION_KINDS):  # most fields name nobody
+        if marks.keys().isdisjoint(ATTRIBUTION_KINDS):  # most fields name nobody
             return source_kind if source_kind in ATTRIBUTION_KINDS else "media"
         left, right = f.sentence(start, start)
         known = f.memo.get(("type", left))
@@ -528,8 +535,12 @@ class Tagger:
             if not (e.kind == "target" and e.label in own and e.rule != "country-against")
         ]
 
+        found: dict[str, set[str]] = {}
+        for e in evidence:
+            found.setdefault(e.kind, set()).add(e.label)
+
         def labels(kind: str) -> tuple[str, ...]:
-            return tuple(sorted({e.label for e in evidence if e.kind == kind}))
+            return tuple(sorted(found.get(kind, ())))
 
         return Tagging(
             labels("actor_set"),

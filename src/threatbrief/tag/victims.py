@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .fields import CJK, Field, Hit
+from .fields import Field, Hit
 from .lexicon import Lexicon, fold
 from .roles import RoleRules, alternation, spread
 
@@ -119,7 +119,7 @@ class VictimRules:
             or self._institution_speaks.match(after)
         ):
             return True
-        if CJK.search(hit.term.original):
+        if hit.term.cjk:
             if self._ja_org.match(after):
                 return True
             _, right = f.sentence(hit.start, hit.end)
