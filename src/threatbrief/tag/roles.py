@@ -226,12 +226,17 @@ class RoleRules:
 
     # ------------------------------------------------------------ roles of the other mentions
     def role_of(self, f: Field, hit: Hit) -> str:
-        """`role` for one mention, read from its sentence in the field."""
-        left, right = f.sentence(hit.start, hit.end)
-        lead = f.low[left : hit.start][-160:]
-        after = f.low[hit.end : hit.end + _AFTER]
+        """`role` for one mention, read from its sentence in the field; remembered per span
+        and script, since a state's name is asked about as a state and as a country."""
         cjk = hit.term.cjk
-        return self.role(cjk, lead, after, f.low[hit.end : right])
+        key = (f"role{'-cjk' if cjk else ''}:{hit.end}", hit.start)
+        known = f.memo.get(key)
+        if known is None:
+            left, right = f.sentence(hit.start, hit.end)
+            lead = f.low[left : hit.start][-160:]
+            after = f.low[hit.end : hit.end + _AFTER]
+            known = f.memo[key] = self.role(cjk, lead, after, f.low[hit.end : right])
+        return known
 
     def role(self, cjk: bool, lead: str, after: str, sentence: str) -> str:
         """What a state mention that is not the actor is doing: accuser, target or setting."""
