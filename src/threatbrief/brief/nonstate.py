@@ -17,7 +17,7 @@ from . import analysis
 from .context import Claim
 from .notes import Notes
 from .prose import join
-from .stories import CVE_ID, Story
+from .stories import Story, cves_of
 
 __all__ = ["KINDS", "kind", "kinds", "nonstate"]
 
@@ -58,10 +58,6 @@ def kinds(story: Story) -> list[str]:
     return [k for k, yes in found.items() if yes] or ["other"]
 
 
-def _cves(story: Story) -> set[str]:
-    return {c.upper() for i in story.items for c in CVE_ID.findall(f"{i.title} {i.summary}")}
-
-
 def kind(story: Story) -> str:
     """A non-state story's kind, the first of `KINDS` that fits it."""
     return kinds(story)[0]
@@ -83,7 +79,7 @@ def nonstate(
         own = [
             s
             for s in stories
-            if code in s.targets and not s.actor_sets and not _cves(s) & attributed_cves
+            if code in s.targets and not s.actor_sets and not cves_of(s) & attributed_cves
         ]
         if not own:
             continue

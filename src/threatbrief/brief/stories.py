@@ -30,6 +30,7 @@ __all__ = [
     "cluster",
     "first_sentence",
     "make_story",
+    "cves_of",
     "trusted",
 ]
 
@@ -75,6 +76,11 @@ class Story:
     @property
     def corroboration(self) -> int:
         return len({i.feed_id for i in self.items})
+
+
+def cves_of(story: Story) -> set[str]:
+    """The CVE identifiers a story's reports name, upper-cased."""
+    return {c.upper() for i in story.items for c in CVE_ID.findall(f"{i.title} {i.summary}")}
 
 
 def trusted(story: Story) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,18 +33,18 @@ from .change import findings, since_last
 from .charts import figures
 from .conclusions import conclusions as final_points
 from .context import ActorSection, BriefContext, Judgement
+from .exploited import Said, tied_to_a_state
 from .exploited import exploited as exploited_flaws
-from .exploited import tied_to_a_state
 from .nonstate import KINDS as NONSTATE_KINDS
 from .nonstate import kinds as nonstate_kinds
 from .nonstate import nonstate
 from .notes import Notes
 from .prose import alternate, join, lede, linked, names, told_by
 from .sections import actor_section
-from .stories import CVE_ID, Story, cluster, first_sentence, make_story, trusted
+from .stories import Story, cluster, cves_of, first_sentence, make_story, trusted
 from .watch import follow_ups
 
-__all__ = ["UNVERIFIED_LISTED", "build_brief", "period_label"]
+__all__ = ["UNVERIFIED_LISTED", "build_brief"]
 
 UNVERIFIED_LISTED = 25  # unverified stories the annex lists, with notes; more are counted
 
@@ -53,11 +53,6 @@ PARTNER_WORDS = {
     "EE": re.compile(r"\bEest(?:i|is|it|ile|ist|isse|ga)\b|\bTallinn"),
     "JP": re.compile(r"日本|国内|わが国|我が国"),
 }
-
-
-def period_label(period: Period) -> str:
-    """The period as a reader names it (`Period.label`)."""
-    return period.label
 
 
 def build_brief(
@@ -91,10 +86,10 @@ def build_brief(
     `last` is the last archived brief for the same partners (`label` of its period and its
     `findings`), against which the brief says what is new.
     """
-    clustering = _Clustering(aliases, links, places)
+    clustering = _Clustering.of(aliases, links, places)
     actor_states = actor_states or {}
     partner_names = [COUNTRY_NAMES.get(p, p) for p in partners]
-    label = period_label(period)
+    label = period.label
     title = f"Threat brief · {' – '.join(partner_names)} · {label}"
     # the trends and judgements count the previous period's items too: they are in the brief
     tlp = max(
@@ -159,7 +154,8 @@ def build_brief(
         {"set": SET_NAMES.get(sec.key, sec.key), "counts": [per_set[sec.key][k] for k in keys]}
         for sec in sections
     ]
-    tied = tied_to_a_state(stories)
+    said = Said()  # what each report says was exploited, read once
+    tied = tied_to_a_state(stories, said)
     relevance_rows = _partner_relevance(stories, partners, notes, tied)
     charts = figures(stories, [sec.key for sec in sections], period, relevance_rows)
     for story in background:
@@ -168,7 +164,7 @@ def build_brief(
         story.notes = [notes.cite(story.items[0])]
     judgements = _judgements(sections, stories, partners, counts, before, feed_health)
     _note_judgements(judgements, stories, notes)
-    exploited = exploited_flaws(stories, notes)
+    exploited = exploited_flaws(stories, notes, said)
     for row in relevance_rows:
         if row["code"] == "common":
             row["claims"] = _common_claims(stories, partners, exploited, notes)
@@ -275,6 +271,18 @@ class _Clustering:
     aliases: Mapping[str, str] | None
     links: Sequence[StoryLink]
     places: Sequence[str]
+    spellings: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, aliases: Mapping[str, str] | None, links: Sequence[StoryLink], places: Sequence[str]
+    ) -> _Clustering:
+        """With each group's Latin aliases by its name, inverted once per brief."""
+        spellings: dict[str, list[str]] = defaultdict(list)
+        for alias, name in (aliases or {}).items():
+            if alias != name and alias.isascii():
+                spellings[name].append(alias)
+        return cls(aliases, links, places, spellings)
 
 
 def _stories(
@@ -289,13 +297,9 @@ def _stories(
     groups = cluster(
         items, aliases=clustering.aliases, links=clustering.links, places=clustering.places
     )
-    spellings: dict[str, list[str]] = defaultdict(list)  # a group's aliases, by its name
-    for alias, name in (clustering.aliases or {}).items():
-        if alias != name and alias.isascii():
-            spellings[name].append(alias)
     made = [make_story(g, partners, since) for g in groups]
     for story in made:
-        _spell(story, spellings)
+        _spell(story, clustering.spellings)
     # a story that only a feed of unknown kind reports comes after every other: listed, it
     # never leads a section, a partner's list, a judgement or a quote
     return sorted(made, key=lambda s: (not trusted(s), -s.score, s.title))
@@ -401,7 +405,7 @@ def _partner_summary(name: str, own: Sequence[Story], tied: frozenset[str] = fro
         return ""
     by_set = Counter(a for s in own for a in s.actor_sets)
     states = [f"{SET_NAMES.get(k, k)} ({v})" for k, v in by_set.most_common()]
-    flaws = sum(1 for s in own if not s.actor_sets and _cves_of(s) & tied)
+    flaws = sum(1 for s in own if not s.actor_sets and cves_of(s) & tied)
     unattributed = sum(1 for s in own if not s.actor_sets) - flaws
     text = f"Sources reported {counted(len(own), 'event')} against {name}"
     text += f": attributed to {join(states)}" if states else ", none attributed to a state"
@@ -413,10 +417,6 @@ def _partner_summary(name: str, own: Sequence[Story], tied: frozenset[str] = fro
     elif parts:
         text += f"; {parts[0]}; and {parts[1]}"
     return text + "."
-
-
-def _cves_of(story: Story) -> set[str]:
-    return {c.upper() for i in story.items for c in CVE_ID.findall(f"{i.title} {i.summary}")}
 
 
 def _note_judgements(judgements: list[Judgement], stories: list[Story], notes: Notes) -> None:

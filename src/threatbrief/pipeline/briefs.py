@@ -22,7 +22,7 @@ import sqlite_utils
 import yaml
 
 from .._files import write_whole
-from ..brief.write import build_brief, period_label
+from ..brief.write import build_brief
 from ..config import Config
 from ..errors import UsageError
 from ..models import (
@@ -170,7 +170,7 @@ def _last_brief(
         end = datetime.fromisoformat(str(row["end"]))
     except ValueError:
         return None  # an archive row that cannot be read is no baseline
-    return {"label": period_label(Period(start, end)), "findings": findings}
+    return {"label": Period(start, end).label, "findings": findings}
 
 
 def run_brief(
