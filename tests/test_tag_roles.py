@@ -54,6 +54,10 @@ NOT_THE_ACTOR = [
     ("ウクライナ政府はロシアが関与したと非難した", "russia", "actor", "ロシア", ("russia",)),
     ("ロシア政府は米国のハッキングを非難した", "russia", "accuser", "ロシア政府", ()),
     ("Venemaa süüdistas Eestit küberrünnakus", "russia", "accuser", "Venemaa", ()),
+    # the victims' ties are no tie of the act
+    ("Firms tied to China were hit by ransomware", "china", "setting", "China", ()),
+    # a place of the victims, however close an act is: only the verb of origin links
+    ("Attacks on hospitals in Russia rose sharply", "russia", "target", "Russia", ()),
 ]  # fmt: skip
 
 
@@ -75,6 +79,37 @@ OWN_COUNTRY = [
     ("Chinese state hackers hit telecom firms, Chinese officials denied it", "CN", False),
     ("Kremlin-backed crews hit Estonian banks, Russian media reported", "RU", False),
 ]
+
+
+# (text, targets): a short name is matched as written, and a country that speaks is no target
+SPOKEN = [
+    ("Let us know if the attack hit you", ()),
+    ("Iranian hackers hit US water utilities", ("US",)),
+    ("US and UK officials warn that North Korean hackers target defence firms", ()),
+    ("Top US security agencies say Russia hacked the energy department", ()),
+    # the people who act name their origin, not the victim
+    ("Ukrainian hackers knocked a Russian internet provider offline", ("RU",)),
+    ("A Brazilian ransomware gang hit Japanese hospitals", ("JP",)),
+    ("ウクライナのハッカーがロシアの銀行を攻撃した", ("RU",)),
+    # a state's own form (ロシアの) names its country as the object of the act
+    ("米国が中国の大学にサイバー攻撃を行ったと中国外務省が非難した", ("CN",)),
+    ("ロシアの大手銀行がサイバー攻撃を受けた", ("RU",)),
+    # support received is no harm received
+    ("イランの国家支援を受けたハッカーがイスラエルの水道施設を攻撃した", ("IL",)),
+    # an outlet's name holds a place that is none
+    (
+        "Ukraine's military intelligence hit Russian telecom providers, a source told the Kyiv "
+        "Independent",
+        ("RU",),
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "targets"), SPOKEN)
+def test_a_country_is_a_target_only_as_written_and_when_it_does_not_speak(
+    text: str, targets: tuple[str, ...]
+) -> None:
+    assert tag(text).targets == targets
 
 
 @pytest.mark.parametrize(("text", "iso", "kept"), OWN_COUNTRY)
@@ -111,7 +146,10 @@ ACTOR = [
     ("Russian FSB officers hacked the committee", ("russia",), "FSB", "actor", "state-organ"),
     ("人民解放軍の指示を受けたハッカーが大学を狙った", ("china",), "人民解放軍", "actor",
      "ja-attributive"),
-    ("Vene eriteenistustega seotud häkkerid ründasid haiglat", ("russia",), "Vene", "actor",
+    ("Vene eriteenistustega seotud häkkerid ründasid haiglat", ("russia",),
+     "Vene eriteenistustega", "actor",
+     "state-service"),
+    ("Venemaa valitsusega seotud häkkerid ründasid haiglat", ("russia",), "Venemaa", "actor",
      "et-attributive"),
     # other attributive shapes
     ("A likely Iranian intrusion at a water utility", ("iran",), "Iranian", "actor",
@@ -126,8 +164,30 @@ ACTOR = [
      "beneficiary", "state-beneficiary"),
     ("Põhja-Korea varastas krüptobörsidelt miljoneid", ("north-korea",), "Põhja-Korea", "actor",
      "et-subject"),
-    ("Austraalia süüdistades Pekingit küberrünnakutes", ("china",), "Peking", "actor",
+    ("Austraalia süüdistades Pekingit küberrünnakutes", ("china",), "Pekingit", "actor",
      "et-attributive"),
+    # a verb of tying whose object is the act: the state it is tied to did it
+    ("Investigators tied the wave of intrusions at Polish ministries to Moscow", ("russia",),
+     "Moscow", "actor", "state-attributed"),
+    # the source's hedge between the Japanese link and its noun
+    ("ロシア政府の支援を受けたとされるハッカーが港湾を狙った", ("russia",), "ロシア政府", "actor",
+     "ja-attributive"),
+    ("Russian agents tried to break into the chemical weapons watchdog", ("russia",),
+     "Russian", "actor", "state-adjective"),
+    # a verb of origin is a link of its own, adverb or not
+    ("The phishing campaign probably originated in Iran", ("iran",), "Iran", "actor",
+     "state-link"),
+    # a generic organ after the state's adjective
+    ("The Russian Foreign Intelligence Service read the ministers' mail", ("russia",),
+     "Russian", "actor", "state-adjective"),
+    ("A North Korean IT worker was hired by the exchange", ("north-korea",), "North Korean",
+     "actor", "state-adjective"),
+    # an inflected Estonian organ after the state (the phrase glued to its ending)
+    ("Venemaa eriteenistuste häkkerid ründasid ministeeriumi", ("russia",),
+     "Venemaa eriteenistuste",
+     "actor", "state-service"),
+    ("ロシアを拠点とするハッカー集団が自治体を狙った", ("russia",), "ロシア", "actor",
+     "ja-attributive"),
 ]  # fmt: skip
 
 

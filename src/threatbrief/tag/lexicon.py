@@ -263,7 +263,21 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
             add(str(word), Term("sector", sector, original=str(word)))
     for code, words in (countries_doc.get("countries") or {}).items():
         for word in words:
-            add(str(word), Term("country", code, original=str(word)))
+            # a short capitalised name ("US") is a pronoun in lower case: written exactly only
+            short = str(word).isupper() and len(str(word)) <= 3
+            add(str(word), Term("country", code, original=str(word), ambiguous=short))
+    # every way of naming a state can name it as the victim ("ロシアの大手銀行が攻撃を受けた"):
+    # where no country form shares the pattern, the state's own forms stand for its country,
+    # and the clause's role decides (only a mention in the target role is a target)
+    for forms in lex.states.values():
+        iso = str(forms.get("iso") or "")
+        for role in ("names", "adjectives") if iso else ():
+            for text in forms.get(role) or []:
+                key = fold(str(text).strip()).rstrip("*")
+                if key and not any(t.kind == "country" for t in index.get(key, ())):
+                    add(str(text), Term("country", iso, original=str(text)))
+    for word in countries_doc.get("not_places") or []:  # a matched name no rule reads
+        add(str(word), Term("word", "", original=str(word)))
     # a partner's institutions, regions and cities name the country without naming it
     for code, by_sector in (countries_doc.get("institutions") or {}).items():
         for sector, words in (by_sector or {}).items():

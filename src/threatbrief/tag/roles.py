@@ -143,7 +143,9 @@ class RoleRules:
         # "Chinese Ministry of State Security", "Russia's FSB": the organ's own state
         self._state_before = re.compile(rf"(?<![\w-])(?:{alternation(people)})(?:['’]s)?\s+$")
         self._unit_after = re.compile(r"^\s+(?:center|centre|unit|military unit)\s*\d+")
-        speaker = r"(?:(?:government|officials|authorities|prosecutors|police|ministry)\s+)?"
+        # who speaks for a country: "US officials claim", "top US security agencies say", "a
+        # US government report has accused" (two words may stand before the speaker noun)
+        speaker = rf"(?:(?:[\w-]+\s+){{0,2}}?(?:{alternation(en.get('speaker_nouns', []))})\s+)?"
         self._accuser_after = re.compile(
             rf"^(?:['’]s\s+(?:government|officials|authorities|prosecutors|foreign ministry|"
             rf"police|embassy|ministry)\s+|\s+{speaker})"
@@ -178,6 +180,12 @@ class RoleRules:
         self._ja_subject = re.compile(rf"^(?:{alternation(ja.get('subject_particles', []))})")
         self._ja_hostile = re.compile(alternation(ja.get("hostile", [])))
         self._ja_passive = re.compile(alternation(ja.get("passive", [])))
+        # "<国>の大学にサイバー攻撃", "<国>の銀行を狙った": the object of a hostile act, read
+        # up to the first particle after the noun it owns
+        self._ja_object = re.compile(
+            r"^の?[^\s、。をがはにへの]{1,12}(?:を|に|に対して|に対する|への)(?:サイバー)?"
+            rf"(?:{alternation(ja.get('object_acts', []))})"
+        )
         self._ja_accuser = re.compile(alternation(ja.get("accuser", [])))
         self._criminal = re.compile(rf"\b(?:{alternation(base.get('criminal', []))})\b")
 
@@ -243,7 +251,7 @@ class RoleRules:
         if cjk:
             if self._ja_subject.match(after) and self._ja_accuser.search(sentence):
                 return "accuser"
-            if self._ja_passive.search(after[:20]):
+            if self._ja_passive.search(after[:20]) or self._ja_object.match(after):
                 return "target"
             return "setting"
         if (

@@ -101,7 +101,10 @@ class Tagger:
             r"(?:(?:countries|states|nations|regimes)\s+(?:like|such as|including)\s+)?$"
         )
         self._en_group_before = re.compile(r"\b(?:group|groups|crew|crews)\b")
-        self._en_near_link = re.compile(r"\b(?:from|based in|operating from|in)\s+(?:the\s+)?$")
+        # a bare "from"/"in" needs the actor right before it; "originated in" is a link itself
+        self._en_near_link = re.compile(
+            r"\b(?<!originated )(?<!originating )(?:from|based in|operating from|in)\s+(?:the\s+)?$"
+        )
         self._en_attributed_to = re.compile(r"\battribut\w*\b[^.;]{0,80}\bto\s+(?:the\s+)?$")
         self._en_blame_before = re.compile(
             rf"\b(?:{_alternation(en.get('blame', []))})\s+(?:the\s+)?$"
@@ -114,16 +117,26 @@ class Tagger:
             r"operations?|activity|compromise|theft|heist|malware|espionage|incident|"
             r"exploitation|spying)\b"
         )
+        # "links a series of attacks on Czech institutions to Beijing": a verb of tying with
+        # the act as its object (so "organisations linked to Ukraine" is no attribution)
+        self._en_tied_to = re.compile(
+            r"\b(?:link|links|linked|linking|tie|ties|tied|tying|trace|traces|traced|tracing|"
+            r"connect|connects|connected|connecting)\s+[^.;]{0,60}?"
+            rf"{self._event.pattern}[^.;]{{0,50}}\bto\s+(?:the\s+)?$"
+        )
         # "hackers from Russia", "attacks came from Russia": a from/in link needs the actor or
         # the act right before it ("banks in Russia" is a place)
         self._en_near_actor = re.compile(
             rf"(?:{self._en_noun_before.pattern}|{self._event.pattern})\s+\S*\s*$"
         )
-        particles, ja_nouns = (
-            _alternation(ja.get("particles", [])),
-            _alternation(ja.get("nouns", [])),
-        )
-        self._ja_after = re.compile(rf"^(?:{particles})?\s?(?:{ja_nouns})")
+        # a state form that ends in の (イランの) has taken the particle's first character
+        ja_links = [str(p) for p in ja.get("particles", [])]
+        ja_links += [p[1:] for p in ja_links if p.startswith("の") and len(p) > 2]
+        particles, ja_nouns = _alternation(ja_links), _alternation(ja.get("nouns", []))
+        # the source's hedge may stand between the link and the noun:
+        # 中国政府の支援を受けたとみられるハッカー
+        ja_hedged = _alternation(ja.get("hedges_between", []))
+        self._ja_after = re.compile(rf"^(?:{particles})?(?:{ja_hedged})?\s?(?:{ja_nouns})")
         self._ja_standalone = re.compile(rf"^(?:{_alternation(ja.get('standalone_suffixes', []))})")
         self._et_after = re.compile(
             rf"^(?:\s+(?!vastu\b)[\w-]+){{0,4}}?\s+(?:{_alternation(et.get('nouns', []))})"
@@ -148,6 +161,14 @@ class Tagger:
             rf"probably|also|again|now|repeatedly|increasingly|then)\s+){{0,3}}(?:{verbs})\b"
         )
         self._coordination = COORDINATION
+        self._en_origin = re.compile(
+            rf"^(?:['’]s)?\s*(?:(?:{longest_fillers}|ransomware|criminal)[\s-]+){{0,3}}"
+            rf"(?:{_alternation(en.get('origin_nouns', []))})\b"
+        )
+        self._ja_origin = re.compile(
+            rf"^(?:の|系の|系)?(?:{_alternation(ja.get('origin_nouns', []))})"
+        )
+        self._et_origin = re.compile(rf"^\s+(?:{_alternation(et.get('origin_nouns', []))})")
 
     @cached_property
     def version(self) -> str:
@@ -290,6 +311,8 @@ class Tagger:
                 return "state-link"
         if "attribut" in lead and self._en_attributed_to.search(lead[-160:]):
             return "state-attributed"
+        if tail.endswith(("to ", "to the ")) and self._en_tied_to.search(lead[-160:]):
+            return "state-attributed"
         if self._en_blame_before.search(tail) and self._en_blame_after.match(after):
             return "state-blame"
         if self._et_blame.search(lead):
@@ -417,14 +440,15 @@ class Tagger:
             span_role = {}
             for hit, rule, role in zip(state_hits, rules, roles, strict=True):
                 span_role[(hit.start, hit.end)] = role
+                end = _word_end(f, hit)  # a stem is quoted with its ending: "Pekingit"
                 if role == "organ":
                     continue  # the organ's own evidence carries the attribution
                 if role not in ACTOR_ROLES:
-                    quoted, start, end = f.quote(hit.start, hit.end)
+                    quoted, start, stop = f.quote(hit.start, end)
                     shown = role or "setting"
                     mentions.append(
                         Evidence(
-                            "mention", hit.term.value, quoted, f.name, start, end,
+                            "mention", hit.term.value, quoted, f.name, start, stop,
                             f"state-{shown}", 0.0, shown,
                         )
                     )  # fmt: skip
@@ -435,12 +459,14 @@ class Tagger:
                 how = (role, hedge, self._attribution_type(f, hit.start, source_kind))
                 rule += "-hedged" if hedge else ""
                 conf = HEDGED if hedge else STRONG
-                add("actor_set", hit.term.value, f, hit.start, hit.end, rule, conf, *how)
+                add("actor_set", hit.term.value, f, hit.start, end, rule, conf, *how)
             bystanders: set[tuple[int, int]] | None = None  # worked out at the first country
             for hit in [h for h in f.hits if h.term.kind in ("sector", "country")]:
                 kind = "sector" if hit.term.kind == "sector" else "target"
                 if (kind, hit.term.value, f.name) in seen:
                     continue  # one piece of evidence per label and field is enough
+                if hit.term.ambiguous and f.text[hit.start : hit.end] != hit.term.original:
+                    continue  # "us", not "US"
                 if not self._in_sentence(f, "targeting", hit.start, hit.end):
                     continue
                 if kind == "sector":
@@ -457,6 +483,8 @@ class Tagger:
                         f, [h for h in f.hits if h.term.kind == "country"]
                     )
                 if (hit.start, hit.end) in bystanders:
+                    continue
+                if self._origin(f, hit):
                     continue
                 named = hit.term.role in ("institution", "reporter")
                 if named and self.victims.institution_is_foreign(f, hit):
@@ -497,6 +525,14 @@ class Tagger:
             out.append(self.roles.role_of(f, hit))
         spread(f.low, [(h.start, h.end) for h in hits], out)
         return out
+
+    def _origin(self, f: Field, hit: Hit) -> bool:
+        """A country right before the people who act names their origin, not the victim:
+        "Ukrainian hackers", "ウクライナのハッカー", "Ukraina häkkerid"."""
+        after = f.low[hit.end : hit.end + WINDOW]
+        if hit.term.cjk:
+            return bool(self._ja_origin.match(after))
+        return bool(self._en_origin.match(after) or self._et_origin.match(after))
 
     def _hedge(self, f: Field, start: int, end: int) -> str:
         """The source's own hedge in the sentence of an attribution, as written ("" if none)."""
@@ -551,6 +587,17 @@ class Tagger:
             self.lexicon.version,
             tuple(mentions),
         )
+
+
+def _word_end(f: Field, hit: Hit) -> int:
+    """Where the word of a hit ends: past the inflection of a stem ("Venemaa*" in
+    "Venemaaga"), at the hit's own end for any other term."""
+    end = hit.end
+    if hit.term.original.endswith("*"):
+        text = f.text
+        while end < len(text) and text[end].isalpha():
+            end += 1
+    return end
 
 
 @functools.lru_cache(maxsize=4)
