@@ -96,11 +96,12 @@ def spread(low: str, spans: Sequence[tuple[int, int]], out: list[str]) -> None:
     for order in (range(1, len(spans)), range(len(spans) - 2, -1, -1)):
         for i in order:
             j = i - 1 if order.step == 1 else i + 1
+            if out[j] not in ("accuser", "target") or out[i] not in ("", "setting"):
+                continue  # nothing to share: the gap need not be read
             a, b = (spans[j], spans[i]) if j < i else (spans[i], spans[j])
             gap = low[a[1] : b[0]]
             if COORDINATION.match(gap) or _LIST_GAP.match(gap):
-                if out[j] in ("accuser", "target") and out[i] in ("", "setting"):
-                    out[i] = out[j]
+                out[i] = out[j]
 
 
 _AFTER = 80  # how far after a mention its clause is read

@@ -478,10 +478,14 @@ class Tagger:
                 role = span_role.get((hit.start, hit.end), "")
                 if role not in ("", "target") or self.victims.is_reporter(f, hit):
                     continue
-                if bystanders is None:
-                    bystanders = self.victims.bystanders(
-                        f, [h for h in f.hits if h.term.kind == "country"]
-                    )
+                if bystanders is None:  # only sentences that target can hold a target
+                    countries = [
+                        h
+                        for h in f.hits
+                        if h.term.kind == "country"
+                        and self._in_sentence(f, "targeting", h.start, h.end)
+                    ]
+                    bystanders = self.victims.bystanders(f, countries)
                 if (hit.start, hit.end) in bystanders:
                     continue
                 if self._origin(f, hit):
