@@ -84,6 +84,8 @@ OWN_COUNTRY = [
 # (text, targets): a short name is matched as written, and a country that speaks is no target
 SPOKEN = [
     ("Let us know if the attack hit you", ()),
+    # a country the investigators work with is no victim
+    ("Police will share findings of the bank heist probe with US officials", ()),
     ("Iranian hackers hit US water utilities", ("US",)),
     ("US and UK officials warn that North Korean hackers target defence firms", ()),
     ("Top US security agencies say Russia hacked the energy department", ()),
@@ -285,6 +287,20 @@ SECTORS = [
     ("The wiper hit internet providers across the region", ("telecom",)),
     ("Hackers stole data from the federal government", ("government",)),
     ("Küberrünnak tabas pangad ja krüptobörsid", ("crypto-currency", "finance")),
+    ("Investigators traced last year's crypto hacks to one crew", ("crypto-currency",)),
+    ("The heist drained a central bank's reserve account", ("finance",)),
+    ("Põhja-Korea on võtnud sihikule pangad", ("finance",)),
+    ("Intruders penetrated the defence ministry's mail servers", ("defence", "government")),
+    ("The wiper caused blackouts in three regions", ("energy",)),
+    ("Ransomware disrupted the port of Nagoya for two days", ("transport",)),
+    ("Spear-phishers phished MPs in several parliaments", ("government",)),
+    ("北朝鮮のハッカーが取引所から暗号資産を盗んだ", ("crypto-currency",)),
+    ("通信大手の社内ネットワークに不正アクセスがあった", ("telecom",)),
+    ("新聞社のウェブサイトが改ざんされた", ("media",)),
+    ("Telekomiettevõtte võrku tungiti sisse", ("telecom",)),
+    ("Kaitsetööstusettevõtted said õngitsuskirju", ("defence",)),
+    # 強盗 (robbery) holds 盗 but steals no data
+    ("銀行強盗より取引所のハッキングが簡単だという", ()),
 ]
 
 

@@ -27,14 +27,16 @@ _PAST_FOCUS = re.compile(
     r"\b(?:until now|until recently|previously|formerly|hitherto|historically|best known for|"
     r"long known for)\b(?:\s+[\w-]+){0,3}\s+$"
 )
-# a country the victims are tied to, support, study or impersonate, not a victim itself:
-# "firms with ties to Israel", "aid to Ukraine", "diplomats working on Ukraine", "posing as
-# South Korean officials"
+# a country the victims are tied to, support, study, impersonate or work with, not a victim
+# itself: "firms with ties to Israel", "aid to Ukraine", "diplomats working on Ukraine",
+# "posing as South Korean officials", "to share findings with US officials"
 _BESIDE = re.compile(
     r"\b(?:(?:ties|links|connections|relations) (?:to|with)|(?:aid|support|assistance|weapons|"
     r"supplies|deliveries) (?:to|for)|working on|work on|supporting|experts on|who study|"
     r"studying|impersonat\w*|posing as|poses as|pose as|pretending to be|masquerading as|"
-    r"imitating|spoofing)\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}?$"
+    r"imitating|spoofing|meetings? with|talks with|cooperat\w* with|together with|partnered with|"
+    r"in partnership with|(?:shar|exchang)\w*(?:\s+[\w-]+){0,6}\s+with)"
+    r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}?$"
 )
 # the topic of a lure, not its victim: "lures about Expo 2025 in Osaka", "decoys on Japan"
 _TOPIC = re.compile(
