@@ -54,6 +54,10 @@ NOT_THE_ACTOR = [
     ("ウクライナ政府はロシアが関与したと非難した", "russia", "actor", "ロシア", ("russia",)),
     ("ロシア政府は米国のハッキングを非難した", "russia", "accuser", "ロシア政府", ()),
     ("Venemaa süüdistas Eestit küberrünnakus", "russia", "accuser", "Venemaa", ()),
+    ("Ransomware gangs in Russia hit hospitals abroad", "russia", "setting", "Russia", ()),
+    # a state at war, not in a network
+    ("North Korea launched two ballistic missiles on Tuesday", "north-korea", "setting",
+     "North Korea", ()),
     # the victims' ties are no tie of the act
     ("Firms tied to China were hit by ransomware", "china", "setting", "China", ()),
     # a place of the victims, however close an act is: only the verb of origin links
@@ -176,6 +180,13 @@ ACTOR = [
      "ja-attributive"),
     ("Russian agents tried to break into the chemical weapons watchdog", ("russia",),
      "Russian", "actor", "state-adjective"),
+    ("The crew, which Mandiant ties to Tehran, phished nuclear experts", ("iran",), "Tehran",
+     "actor", "state-link"),
+    ("The influence operation was run out of Moscow, analysts said", ("russia",), "Moscow",
+     "actor", "state-link"),
+    # people placed in a state act for it; acts and gangs placed there are the place
+    ("Google said the exploit was sold to a government-backed actor in Iran", ("iran",), "Iran",
+     "actor", "state-link"),
     # a verb of origin is a link of its own, adverb or not
     ("The phishing campaign probably originated in Iran", ("iran",), "Iran", "actor",
      "state-link"),

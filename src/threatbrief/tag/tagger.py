@@ -159,6 +159,15 @@ class Tagger:
         self._en_subject = re.compile(
             rf"^\s+(?:(?:is|are|was|were|has|have|had|likely|likely to|allegedly|reportedly|"
             rf"probably|also|again|now|repeatedly|increasingly|then)\s+){{0,3}}(?:{verbs})\b"
+            # a state that launches a missile or an offensive is at war, not in a network
+            rf"(?!\s+(?:[\w-]+\s+){{0,2}}(?:{_alternation(en.get('kinetic_objects', []))})\b)"
+        )
+        # "a government-backed actor in Russia": people (not acts, not criminals) placed in a
+        # state; "attacks in Russia" and "gangs in Russia" are places
+        criminal = {fold(str(w)) for w in en.get("criminal", [])}
+        people = [w for w in en.get("origin_nouns", []) if fold(str(w)) not in criminal]
+        self._en_people_in = re.compile(
+            rf"\b(?:{_alternation(people)})\s+(?:based\s+)?in\s+(?:the\s+)?$"
         )
         self._coordination = COORDINATION
         self._en_origin = re.compile(
@@ -309,6 +318,8 @@ class Tagger:
             near = self._en_near_link.search(tail)
             if not near or self._en_near_actor.search(tail[: near.start()]):
                 return "state-link"
+        if tail.endswith((" in ", " in the ")) and self._en_people_in.search(tail):
+            return "state-link"
         if "attribut" in lead and self._en_attributed_to.search(lead[-160:]):
             return "state-attributed"
         if tail.endswith(("to ", "to the ")) and self._en_tied_to.search(lead[-160:]):
