@@ -63,7 +63,7 @@ def _load(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
             ),
         )
     )
-    config = local_config({"f": httpserver.url_for("/f")})
+    config = local_config({"f": httpserver.url_for("/f")}, kind="government")
     pipeline.run_fetch(config, db, clock=lambda: NOW)
     db.execute("update items set tlp = 'amber' where guid = '2'")
     return config
@@ -481,3 +481,42 @@ def test_a_report_of_an_event_from_before_the_first_digest_is_news(
     text = " ".join(digest(datetime(2025, 3, 13, 7, tzinfo=UTC)).split())
     assert "1 new story since your last digest on 12 Mar." in text
     assert "1. Joint advisory AA25-071A on Volt Typhoon" in text and "Sent before" not in text
+
+
+def test_a_story_only_unknown_feeds_report_comes_last_and_is_marked_unverified() -> None:
+    from threatbrief.render import render_digest
+
+    items = [
+        _item("u", "Blog says APT28 hit a Tallinn port", kind="unknown", publisher="Some blog"),
+        _item("k", "APT28 phishing against Estonian ministries", publisher="CISA"),
+    ]
+    ctx = _digest(items)
+    assert [s.title for s in ctx.stories] == [
+        "APT28 phishing against Estonian ministries",
+        "Blog says APT28 hit a Tallinn port",
+    ]
+    assert [s.unverified for s in ctx.stories] == [False, True]
+    assert "unverified" not in ctx.subject.lower()
+    text, html = render_digest(ctx)
+    blog = text[text.index("Blog says APT28") :]
+    assert "Unverified: no source of known standing reports it." in " ".join(blog.split())
+    assert "<strong>Unverified:</strong>" in html
+    # alone, it leads, and the subject says what it is
+    alone = _digest(items[:1])
+    assert alone.subject.startswith("Russia (unverified): Blog says APT28")
+
+
+def test_a_long_subject_with_encoded_words_reads_back_as_written(tmp_path: Path) -> None:
+    from threatbrief.digest.message import build_message, write_eml
+
+    subject = "Russia (unverified): GRU hackers target Estonian ministries · 5 Mar – 12 Mar 2025"
+    subject += " 北朝鮮 [TLP:CLEAR]"
+    msg = build_message(
+        sender="a@x.example", recipient="b@x.example", subject=subject, text="t", html="<p>h</p>",
+        msg_id="<m@x.example>", date_utc=NOW,
+    )  # fmt: skip
+    path = write_eml(tmp_path, "m", msg)
+    raw = path.read_bytes()
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    back = email.message_from_bytes(raw, policy=default)
+    assert back["Subject"] == subject

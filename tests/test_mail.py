@@ -41,7 +41,7 @@ def _setup(httpserver: HTTPServer, db: sqlite_utils.Database) -> Config:
             ("2", "Lazarus steals crypto from a Japanese exchange", "https://x.example/2"),
         )
     )
-    config = local_config({"f": httpserver.url_for("/f")})
+    config = local_config({"f": httpserver.url_for("/f")}, kind="government")
     pipeline.run_fetch(config, db, clock=lambda: FETCHED)
     db.execute("update items set published_at = '2025-03-05T10:00:00+00:00'")
     for address, sets in (

@@ -18,7 +18,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..brief.stories import Event, Story, cluster, first_sentence, make_story
+from ..brief.stories import Event, Story, cluster, first_sentence, make_story, trusted
 from ..models import TLP, BriefItem, Period, Subscriber, may_receive
 from ..textsafe import oneline
 from ..vocab import COUNTRY_NAMES, SECTOR_NAMES, SET_NAMES, counted, set_name
@@ -49,6 +49,9 @@ class DigestStory:
     partners: list[str] = field(default_factory=list)  # the subscriber's partners it targets
     sent_before: bool = False  # an earlier digest carried it; this one has news on it
     new_publishers: list[str] = field(default_factory=list)  # who reported it since, if sent
+    # only feeds of unknown standing report it (the brief's "unverified" annex): listed after
+    # the others and marked, so that a reader does not forward it as established
+    unverified: bool = False
 
     @property
     def reported_by(self) -> str:
@@ -166,8 +169,9 @@ def digest_subject(ctx: DigestContext) -> str:
     top = ctx.stories[0]
     key = _main_set(top.story, ctx.subscriber)
     label = _clean(set_name(key)) if key else ""
-    if top.sent_before:
-        label = f"{label} (update)" if label else "Update"
+    marks = [m for m, on in (("update", top.sent_before), ("unverified", top.unverified)) if on]
+    if marks:
+        label = f"{label} ({', '.join(marks)})" if label else ", ".join(marks).capitalize()
     headline = _clean(top.title) or _clean(next(iter(top.story.actors), "")) or "a story"
     full, compact = _others(ctx.others), (f"; {len(ctx.others)} more" if ctx.others else "")
 
@@ -276,6 +280,7 @@ def _listed(
         partners=[COUNTRY_NAMES.get(p, p) for p in sub.partners if p in story.targets],
         sent_before=bool(had),
         new_publishers=sorted({i.publisher for i in story.items if i.id not in sent}),
+        unverified=not trusted(story),
     )
 
 
@@ -305,7 +310,10 @@ def build_digest(
     if last_digest_at is None:
         sent = frozenset()
     before = [any(i.id in sent for i in s.items) for s in stories]
-    order = sorted(range(len(stories)), key=before.__getitem__)  # stable: rank kept within
+    # new before sent, and within each what a known source reports before the unverified;
+    # stable: the rank is kept within
+    unverified = [not trusted(s) for s in stories]
+    order = sorted(range(len(stories)), key=lambda n: (before[n], unverified[n]))
     stories = [stories[n] for n in order]
     listed = [_listed(s, subscriber, sent, window.earlier) for s in stories[:MAX_STORIES]]
     tlp = max((i.tlp for s in stories for i in s.items), default=TLP.CLEAR)

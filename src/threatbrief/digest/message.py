@@ -2,7 +2,10 @@
 """Turn a rendered digest into an email message and deliver it: to SMTP, or as an .eml file.
 
 Every header is set through `email.message.EmailMessage` with `policy.SMTP`, so CR/LF or long
-Unicode in a feed title can never inject a header. The Message-ID is derived from the
+Unicode in a feed title can never inject a header. Lines may run to RFC 5322's 998 characters,
+so a subject (at most 100 characters, some 300 once encoded) is never folded: CPython's folder
+leaves a space before the fold and adds one after it, so a folded subject with an encoded word
+("·", "–", kana) reads back with a doubled space. The Message-ID is derived from the
 subscriber and the period, so re-sending the same digest repeats the same id.
 """
 
@@ -17,7 +20,9 @@ from pathlib import Path
 
 from .._files import write_whole
 
-__all__ = ["build_message", "message_id", "write_eml"]
+__all__ = ["POLICY", "build_message", "message_id", "write_eml"]
+
+POLICY = SMTP.clone(max_line_length=998)
 
 
 def message_id(email: str, period_key: str, domain: str = "threatbrief.invalid") -> str:
@@ -38,7 +43,7 @@ def build_message(
     unsubscribe_url: str = "",
 ) -> EmailMessage:
     """A multipart/alternative message (text and HTML) with list headers."""
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = recipient
     msg["Subject"] = " ".join(subject.split())  # no CR/LF from feed text in a header
@@ -56,5 +61,5 @@ def write_eml(outbox: Path, name: str, msg: EmailMessage) -> Path:
     """Write the message into the outbox folder as NAME.eml (the embedded default)."""
     outbox.mkdir(parents=True, exist_ok=True)
     path = outbox / f"{name}.eml"
-    write_whole(path, msg.as_bytes(policy=SMTP))
+    write_whole(path, msg.as_bytes(policy=POLICY))
     return path

@@ -8,7 +8,6 @@ messages, each in its own SMTP transaction, so one refused recipient never stops
 
 from __future__ import annotations
 
-import email.policy
 import functools
 import smtplib
 import ssl
@@ -21,6 +20,7 @@ from typing import Protocol
 
 from .._net import is_loopback_host
 from ..errors import DeliveryError
+from .message import POLICY
 
 __all__ = ["MailSettings", "SmtpSession", "SmtpSettings", "send_message", "smtp_settings"]
 
@@ -185,7 +185,7 @@ class SmtpSession:
             DeliveryError: permanent (5xx, authentication, certificate) or after the last retry.
         """
         sender, recipients = envelope(msg)
-        self.send_bytes(sender, recipients, msg.as_bytes(policy=email.policy.SMTP))
+        self.send_bytes(sender, recipients, msg.as_bytes(policy=POLICY))
 
     def send_bytes(
         self, sender: str, recipients: list[str], data: bytes, *, smtputf8: bool = False
