@@ -54,6 +54,9 @@ NOT_THE_ACTOR = [
     ("ウクライナ政府はロシアが関与したと非難した", "russia", "actor", "ロシア", ("russia",)),
     ("ロシア政府は米国のハッキングを非難した", "russia", "accuser", "ロシア政府", ()),
     ("Venemaa süüdistas Eestit küberrünnakus", "russia", "accuser", "Venemaa", ()),
+    # an organ that speaks is no actor, however its state is written before it
+    ("Russia's FSB said it had foiled a foreign plot against its diplomats", "russia", "setting",
+     "Russia", ()),
     ("Ransomware gangs in Russia hit hospitals abroad", "russia", "setting", "Russia", ()),
     # a state at war, not in a network
     ("North Korea launched two ballistic missiles on Tuesday", "north-korea", "setting",
@@ -88,6 +91,19 @@ OWN_COUNTRY = [
 # (text, targets): a short name is matched as written, and a country that speaks is no target
 SPOKEN = [
     ("Let us know if the attack hit you", ()),
+    # YAML reads a bare NO as false: Norway is a code like any other
+    ("Hackers breached Norway's parliament email system", ("NO",)),
+    # the state's thing in the passive
+    ("A large Russian insurer was hit by a data-wiping attack", ("RU",)),
+    # the actor's sponsor is no victim
+    ("The spyware went to a group widely linked to Israel that attacked banks", ()),
+    # an impersonated country is no victim, in Japanese too
+    ("北朝鮮のグループが日本の研究者を装ったメールで韓国の外交官を狙った", ("KR",)),
+    # 国内 after a country is that country's inside, not Japan's
+    ("台湾の軍系ハッカー組織が中国国内の発電所を攻撃したと中国当局が主張した", ("CN",)),
+    ("ロシアの大手銀行に大規模なDDoS攻撃が仕掛けられた", ("RU",)),
+    # Estonian: according to a government, that country speaks
+    ("Saksamaa valitsuse teatel tungisid häkkerid ülikooli võrku", ()),
     # a country the investigators work with is no victim
     ("Police will share findings of the bank heist probe with US officials", ()),
     ("Iranian hackers hit US water utilities", ("US",)),
@@ -143,6 +159,8 @@ ACTOR = [
     ("ロシアや北朝鮮、イランは防衛産業への攻撃を強めている", ("iran", "north-korea", "russia"),
      "ロシア", "actor", "ja-subject"),
     # state organs as the actor
+    ("防衛省のネットワークに中国人民解放軍のハッカーが侵入していた", ("china",), "中国人民解放軍",
+     "actor", "ja-attributive"),
     ("Three officers of the PLA were indicted for the intrusion", ("china",), "PLA", "actor",
      "state-organ"),
     ("Prosecutors named 4 PLA officers in the theft", ("china",), "PLA", "actor",
@@ -310,6 +328,14 @@ SECTORS = [
     ("新聞社のウェブサイトが改ざんされた", ("media",)),
     ("Telekomiettevõtte võrku tungiti sisse", ("telecom",)),
     ("Kaitsetööstusettevõtted said õngitsuskirju", ("defence",)),
+    ("Phishers lured think-tank researchers with fake invitations", ("education-research",)),
+    ("Thieves drained a crypto exchange of $90 million", ("crypto-currency",)),
+    ("Intruders breached the Bundestag network", ("government",)),
+    ("Küberrünnak tabas apteeke", ("health",)),
+    ("Iraani häkkerid ründasid Albaania valitsuse infosüsteeme", ("government",)),
+    # the actor's own government, and a speaking one, are no victim sector
+    ("Hiina valitsuse koordineeritud häkkerid ründasid Ukraina veebisaite", ()),
+    ("Saksamaa valitsuse teatel tungisid häkkerid ülikooli võrku", ("education-research",)),
     # 強盗 (robbery) holds 盗 but steals no data
     ("銀行強盗より取引所のハッキングが簡単だという", ()),
 ]

@@ -13,7 +13,7 @@ from typing import Any
 from .lexicon import CJK, Term
 from .normalise import Normalised
 
-__all__ = ["CJK", "Field", "Hit", "any_between", "matches"]
+__all__ = ["CJK", "Field", "Hit", "any_between", "matches", "word_end"]
 
 # A sentence ends at . ! ? followed by a space, but not after an initial ("U.S.", "e.g.").
 # The pattern opens with the class of every ending character, so the regex engine skips to
@@ -103,3 +103,14 @@ def matches(low: str, automaton: Any, edges: list[tuple[bool, bool]]) -> list[tu
 def any_between(positions: Sequence[int], low: int, high: int) -> bool:
     i = bisect.bisect_left(positions, low)
     return i < len(positions) and positions[i] < high
+
+
+def word_end(f: Field, hit: Hit) -> int:
+    """Where the word of a hit ends: past the inflection of a stem ("Venemaa*" in
+    "Venemaaga"), at the hit's own end for any other term."""
+    end = hit.end
+    if hit.term.original.endswith("*"):
+        text = f.text
+        while end < len(text) and text[end].isalpha():
+            end += 1
+    return end

@@ -25,6 +25,7 @@ LOCAL_FILE = "actors.local.yaml"
 _LATIN = re.compile(r"[A-Za-z0-9\u00c0-\u024f]")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_ISO = re.compile(r"[A-Z]{2}")
 _FULLWIDTH_RE = re.compile("[\uff01-\uff5e]")
 # libyaml's safe loader builds the same objects as PyYAML's (checked on every packaged file)
 # in a tenth of the time: 180 ms of every `classify` start. Override files, which people
@@ -201,6 +202,10 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
             entries += list(_read(local, problems, packaged=False).get("actors") or [])
             version += "+local"
     actors = parse_actors(entries, "lexicon", problems)
+    for table in (countries_doc.get("countries") or {}, countries_doc.get("institutions") or {}):
+        for key in table:  # YAML reads a bare NO (Norway) as false: every code is quoted text
+            if not (isinstance(key, str) and _ISO.fullmatch(key)):
+                problems.append(Problem("countries.yaml", f"{key!r} is no ISO 3166 code"))
     if problems:
         raise ConfigError("lexicon", problems)
     merged: dict[str, Actor] = {}

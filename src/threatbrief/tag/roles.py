@@ -105,6 +105,8 @@ def spread(low: str, spans: Sequence[tuple[int, int]], out: list[str]) -> None:
 
 
 _AFTER = 80  # how far after a mention its clause is read
+# "officers of the PLA were indicted": the organ is the object of the verb, not its speaker
+_PASSIVE = re.compile(r"^\s+(?:was|were|is|are|has been|have been|had been|being)\b")
 _BY = ("by ", "by the ")
 _FOR = ("for ", "for the ")
 _OF = tuple(
@@ -170,6 +172,13 @@ class RoleRules:
             rf"\s+(?:\w+\s+)?(?:{alternation(en.get('victim_passive', []))})\s+(?:by|to)\b"
         )
         self._victim = re.compile("^" + victim)
+        # "a major Russian bank was hit by ransomware": the state's thing, in the passive (a
+        # word stands between: in "firms tied to China were hit" the firms were)
+        self._passive_hit = re.compile(
+            r"^\s+(?:[\w-]+\s+){1,3}?(?:was|were|has been|have been|had been|is being|"
+            r"are being|got)\s+(?:\w+\s+)?"
+            rf"(?:{alternation(en.get('passive_hit', []))})\b(?!\s+with\b)"
+        )
         # "took over the servers of a Pakistan-based actor": the actor's things, taken
         self._victim_before = re.compile(
             rf"\b(?:{alternation(en.get('victim_active', []))})\s+(?:the\s+|its\s+)?"
@@ -184,7 +193,7 @@ class RoleRules:
         # "<国>の大学にサイバー攻撃", "<国>の銀行を狙った": the object of a hostile act, read
         # up to the first particle after the noun it owns
         self._ja_object = re.compile(
-            r"^の?[^\s、。をがはにへの]{1,12}(?:を|に|に対して|に対する|への)(?:サイバー)?"
+            r"^の?[^\s、。をがはにへの]{1,12}(?:を|に|に対して|に対する|への)[^、。をがは]{0,10}?"
             rf"(?:{alternation(ja.get('object_acts', []))})"
         )
         self._ja_accuser = re.compile(alternation(ja.get("accuser", [])))
@@ -196,6 +205,8 @@ class RoleRules:
 
         `lead` is the sentence up to the hit, `after` the text after it (both folded)."""
         if role in ("services", "weak_services"):
+            if role == "weak_services" and self.speaks(after):
+                return ""  # "Russia's FSB said it had uncovered …": the organ speaks
             if (
                 (lead.endswith(_OF) and self._members_before.search(lead[-60:]))
                 or self._members_after.match(after)
@@ -220,6 +231,11 @@ class RoleRules:
         if lead.endswith(_FOR) and self._beneficiary.search(lead[-100:]):
             return "state-beneficiary"
         return ""
+
+    def speaks(self, after: str) -> bool:
+        """ "… FSB said it had uncovered …": the mention is the subject of a verb of speech,
+        accusation or investigation (`accuser_verbs`)."""
+        return bool(self._accuser_after.match(after)) and not _PASSIVE.match(after)
 
     def et_accuser(self, after: str) -> bool:
         """ "Venemaa süüdistas Eestit …": the state in the nominative accuses or reports."""
@@ -267,7 +283,7 @@ class RoleRules:
             return "target"
         if self._instrument.match(after):
             return "setting"
-        if self._victim_after.match(after):
+        if self._victim_after.match(after) or self._passive_hit.match(after):
             return "target"
         if self._target_before.search(lead[-60:]):
             return "target"

@@ -21,7 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..models import Evidence, Tagging
-from .fields import Field, Hit, any_between, matches
+from .fields import Field, Hit, any_between, matches, word_end
 from .lexicon import LOCAL_FILE, Lexicon, fold, load_lexicon
 from .normalise import normalise
 from .roles import (
@@ -42,7 +42,8 @@ WINDOW = 80
 # A sentence ends at . ! ? followed by a space, but not after an initial ("U.S.", "e.g.").
 _CONTEXT = re.compile(
     r"(?i)\b(group|actor|actors|apt|hackers?|threat|campaign|espionage|"
-    r"malware|intrusion|cyber|attack|attacks|backdoor|phishing)\b|グループ|集団|攻撃"
+    r"malware|intrusion|cyber|attack|attacks|backdoor|phishing)\b|グループ|集団|攻撃|標的型|"
+    r"ハッカー|マルウェア|サイバー|スパイ|不正アクセス"
 )
 # Microsoft's family names carry the state; CrowdStrike's "Chollima" is unambiguous too.
 _FAMILY = {
@@ -174,9 +175,8 @@ class Tagger:
             rf"^(?:['’]s)?\s*(?:(?:{longest_fillers}|ransomware|criminal)[\s-]+){{0,3}}"
             rf"(?:{_alternation(en.get('origin_nouns', []))})\b"
         )
-        self._ja_origin = re.compile(
-            rf"^(?:の|系の|系)?(?:{_alternation(ja.get('origin_nouns', []))})"
-        )
+        ja_origin = _alternation(ja.get("origin_nouns", []))
+        self._ja_origin = re.compile(rf"^(?:の|系の|系)?[^\s、。をがはにへ]{{0,4}}?(?:{ja_origin})")
         self._et_origin = re.compile(rf"^\s+(?:{_alternation(et.get('origin_nouns', []))})")
 
     @cached_property
@@ -275,6 +275,8 @@ class Tagger:
         # "the governments of countries such as" is under 70 characters)
         tail = lead[-100:]
         if role == "weak_services":
+            if self.roles.speaks(after):  # "Russia's FSB said it had uncovered …"
+                return ""
             if (
                 self._en_noun_after.match(after)
                 or after.startswith(("-linked", "-backed"))
@@ -451,7 +453,7 @@ class Tagger:
             span_role = {}
             for hit, rule, role in zip(state_hits, rules, roles, strict=True):
                 span_role[(hit.start, hit.end)] = role
-                end = _word_end(f, hit)  # a stem is quoted with its ending: "Pekingit"
+                end = word_end(f, hit)  # a stem is quoted with its ending: "Pekingit"
                 if role == "organ":
                     continue  # the organ's own evidence carries the attribution
                 if role not in ACTOR_ROLES:
@@ -481,6 +483,8 @@ class Tagger:
                 if not self._in_sentence(f, "targeting", hit.start, hit.end):
                     continue
                 if kind == "sector":
+                    if self._actors_own(f, hit, span_role):
+                        continue  # "Hiina valitsuse koordineeritud häkkimine": the actor's
                     if not self.victims.sector_is_other(f, hit):
                         rule = "sector-targeted"
                         add(kind, hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
@@ -540,6 +544,17 @@ class Tagger:
             out.append(self.roles.role_of(f, hit))
         spread(f.low, [(h.start, h.end) for h in hits], out)
         return out
+
+    @staticmethod
+    def _actors_own(f: Field, hit: Hit, span_role: dict[tuple[int, int], str]) -> bool:
+        """A sector word right after a state in the actor's role names the actor's own organ
+        ("Hiina valitsuse koordineeritud rünnakud", "China's military hackers")."""
+        return any(
+            h.term.kind == "state"
+            and hit.start - 3 <= h.end <= hit.start
+            and span_role.get((h.start, h.end)) in ACTOR_ROLES
+            for h in f.hits
+        )
 
     def _origin(self, f: Field, hit: Hit) -> bool:
         """A country right before the people who act names their origin, not the victim:
@@ -602,17 +617,6 @@ class Tagger:
             self.lexicon.version,
             tuple(mentions),
         )
-
-
-def _word_end(f: Field, hit: Hit) -> int:
-    """Where the word of a hit ends: past the inflection of a stem ("Venemaa*" in
-    "Venemaaga"), at the hit's own end for any other term."""
-    end = hit.end
-    if hit.term.original.endswith("*"):
-        text = f.text
-        while end < len(text) and text[end].isalpha():
-            end += 1
-    return end
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .fields import Field, Hit
+from .fields import Field, Hit, word_end
 from .lexicon import Lexicon, fold
 from .roles import RoleRules, alternation, spread
 
@@ -21,6 +21,8 @@ _REPORTER = re.compile(
     r"^(?:['’]s)?\s*(?:national police|police|npa|nisc|government said|"
     r"authorities|intelligence|foreign ministry|ministry of foreign|"
     r"ncsc|cisa|fbi|nsa|asd|agency|agencies said|partners|and international)"
+    # Estonian: "Saksamaa valitsuse teatel" (according to Germany's government)
+    r"|^\s+\w+\s+(?:teatel|sõnul|andmetel|hinnangul)\b"
 )
 # the actor's past focus, not this event's victim: "MirrorFace, until now focused on Japan"
 _PAST_FOCUS = re.compile(
@@ -35,7 +37,10 @@ _BESIDE = re.compile(
     r"supplies|deliveries) (?:to|for)|working on|work on|supporting|experts on|who study|"
     r"studying|impersonat\w*|posing as|poses as|pose as|pretending to be|masquerading as|"
     r"imitating|spoofing|meetings? with|talks with|cooperat\w* with|together with|partnered with|"
-    r"in partnership with|(?:shar|exchang)\w*(?:\s+[\w-]+){0,6}\s+with)"
+    r"in partnership with|(?:shar|exchang)\w*(?:\s+[\w-]+){0,6}\s+with|"
+    # the actor's sponsor: "a group widely linked to Israel"
+    r"linked to|tied to|backed by|sponsored by|on behalf of|working for|aligned with|"
+    r"affiliated with)"
     r"\s+(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,1}?$"
 )
 # the topic of a lure, not its victim: "lures about Expo 2025 in Osaka", "decoys on Japan"
@@ -72,9 +77,17 @@ class VictimRules:
         )
         self._ja_untouched = re.compile(alternation(rules.get("ja_untouched", [])))
         self._ja_victim = re.compile(alternation(rules.get("ja_victim", [])))
+        self._ja_impersonated = re.compile(
+            rf"^[^、。をがは]{{0,12}}?(?:{alternation(rules.get('ja_impersonated_after', []))})"
+        )
         self._institution_speaks = re.compile(
             rf"^(?:['’]s|など)?\s*(?:{alternation(rules.get('institution_speaks', []))})"
         )
+        # after an Estonian stem only the words that are not English verbs: Estonian "said"
+        # is "received" ("Kaitsetööstusettevõtted said õngitsuskirju")
+        english = {fold(str(w)) for w in rules.get("speaker_verbs", [])}
+        estonian = [w for w in rules.get("institution_speaks", []) if fold(str(w)) not in english]
+        self._stem_speaks = re.compile(rf"^\s*(?:{alternation(estonian)})")
 
     def is_reporter(self, f: Field, hit: Hit) -> bool:
         """A country named as the one reporting ("Japan's National Police Agency said") or as
@@ -105,6 +118,7 @@ class VictimRules:
                 or _PAST_FOCUS.search(lead)
                 or _TOPIC.search(lead)
                 or _BESIDE.search(lead)
+                or (hit.term.cjk and self._ja_impersonated.match(f.low[hit.end : hit.end + 20]))
             ):
                 out.add((hit.start, hit.end))
         return out
@@ -112,17 +126,21 @@ class VictimRules:
     def sector_is_other(self, f: Field, hit: Hit) -> bool:
         """A sector word that names the actor, the speaker or part of a longer name, not a
         victim: "military intelligence", "the government said", 宇宙航空研究開発機構."""
-        after = f.low[hit.end : hit.end + WINDOW]
+        end = word_end(f, hit)  # past a stem's ending: "valitsuse teatel"
+        after = f.low[end : end + WINDOW]
         if self._impersonated.search(f.low[max(0, hit.start - 80) : hit.start]):
             return True
         if (
             self._sector_actor_after.match(after)
-            or self._sector_speaker.match(after)
-            or self._institution_speaks.match(after)
+            or (
+                self._stem_speaks.match(after)
+                if hit.term.original.endswith("*")
+                else self._sector_speaker.match(after) or self._institution_speaks.match(after)
+            )
         ):
             return True
         if hit.term.cjk:
-            if self._ja_org.match(after):
+            if self._ja_org.match(after) or self._ja_impersonated.match(after):
                 return True
             _, right = f.sentence(hit.start, hit.end)
             rest = f.low[hit.end : right]
