@@ -54,6 +54,14 @@ NOT_THE_ACTOR = [
     ("ウクライナ政府はロシアが関与したと非難した", "russia", "actor", "ロシア", ("russia",)),
     ("ロシア政府は米国のハッキングを非難した", "russia", "accuser", "ロシア政府", ()),
     ("Venemaa süüdistas Eestit küberrünnakus", "russia", "accuser", "Venemaa", ()),
+    # a tie denied in the passive is no tie
+    ("The crew has not been publicly tied to Moscow by investigators", "russia", "setting",
+     "Moscow", ()),
+    # an Estonian verb of blame reaches its object, not what the act was against
+    ("Keskpank süüdistab Ukrainat DDoS-rünnakus Vene pankade vastu", "russia", "setting",
+     "Vene", ()),
+    ("The FSB separately accused US intelligence of bugging phones", "russia", "accuser",
+     "FSB", ()),
     # an organ that speaks is no actor, however its state is written before it
     ("Russia's FSB said it had foiled a foreign plot against its diplomats", "russia", "setting",
      "Russia", ()),
@@ -104,6 +112,13 @@ SPOKEN = [
     ("ロシアの大手銀行に大規模なDDoS攻撃が仕掛けられた", ("RU",)),
     # Estonian: according to a government, that country speaks
     ("Saksamaa valitsuse teatel tungisid häkkerid ülikooli võrku", ()),
+    # a Latin name in Japanese text is read by the Japanese rules
+    ("NISCのメールシステムに不正アクセスがあった", ("JP",)),
+    # the object of the act through one の: <国><organ>の<people>を標的に
+    ("インド国防省の職員を標的にした攻撃が見つかった", ("IN",)),
+    # countries beyond the partners' neighbourhood, and a longer name wins (not インド)
+    ("Wipers hit telecom operators in Egypt, Sudan and Tanzania", ("EG", "SD", "TZ")),
+    ("インドネシアの大学に不正アクセスがあった", ("ID",)),
     # a country the investigators work with is no victim
     ("Police will share findings of the bank heist probe with US officials", ()),
     ("Iranian hackers hit US water utilities", ("US",)),
@@ -205,6 +220,9 @@ ACTOR = [
     # people placed in a state act for it; acts and gangs placed there are the place
     ("Google said the exploit was sold to a government-backed actor in Iran", ("iran",), "Iran",
      "actor", "state-link"),
+    # the agent of a quoted verb, named by its title
+    ("The outage was 'orchestrated and sponsored' by the Islamic Republic, the prime minister "
+     "said", ("iran",), "the Islamic Republic", "actor", "state-agent"),
     # a verb of origin is a link of its own, adverb or not
     ("The phishing campaign probably originated in Iran", ("iran",), "Iran", "actor",
      "state-link"),
@@ -336,6 +354,13 @@ SECTORS = [
     # the actor's own government, and a speaking one, are no victim sector
     ("Hiina valitsuse koordineeritud häkkerid ründasid Ukraina veebisaite", ()),
     ("Saksamaa valitsuse teatel tungisid häkkerid ülikooli võrku", ("education-research",)),
+    # a phrase that holds a sector word names no sector
+    ("NoName057(16) knocked ministry sites offline over military aid to Ukraine", ("government",)),
+    ("Ransomware crews hit clinics for financial gain", ("health",)),
+    ("Hackers hijacked the state TV broadcast", ("media",)),
+    ("The breach of a health insurer exposed millions of records", ("health",)),
+    ("Eesti pankade internetipangad olid teenusetõkestusrünnaku tõttu häiritud", ("finance",)),
+    ("中国系のグループが米国の通信インフラに潜伏していた", ("telecom",)),
     # 強盗 (robbery) holds 盗 but steals no data
     ("銀行強盗より取引所のハッキングが簡単だという", ()),
 ]

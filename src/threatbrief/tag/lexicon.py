@@ -281,7 +281,8 @@ def load_lexicon(overrides: Sequence[Path] = ()) -> Lexicon:
                 key = fold(str(text).strip()).rstrip("*")
                 if key and not any(t.kind == "country" for t in index.get(key, ())):
                     add(str(text), Term("country", iso, original=str(text)))
-    for word in countries_doc.get("not_places") or []:  # a matched name no rule reads
+    # matched names that no rule reads, hiding the place or sector word inside them
+    for word in (countries_doc.get("not_places") or []) + (sectors_doc.get("not_sectors") or []):
         add(str(word), Term("word", "", original=str(word)))
     # a partner's institutions, regions and cities name the country without naming it
     for code, by_sector in (countries_doc.get("institutions") or {}).items():

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .fields import Field, Hit
+from .fields import CJK, Field, Hit
 from .lexicon import fold
 
 __all__ = [
@@ -122,7 +122,8 @@ class RoleRules:
         en, ja, et = (roles.get(lang) or {} for lang in ("en", "ja", "et"))
         base = grammar.get("en") or {}
         self._agent = re.compile(
-            rf"\b(?:{alternation(en.get('agent_events', []))})\s+(?:[\w-]+\s+)?by\s+(?:the\s+)?$"
+            rf"\b(?:{alternation(en.get('agent_events', []))})['’\"”]?\s+(?:[\w-]+\s+)?"
+            r"by\s+(?:the\s+)?$"
         )
         self._event_after = re.compile(
             rf"^(?:['’]s)?\s+(?:[\w-]+\s+){{0,1}}?(?:{alternation(en.get('event_nouns', []))})\b"
@@ -153,7 +154,7 @@ class RoleRules:
             rf"^(?:['’]s\s+(?:government|officials|authorities|prosecutors|foreign ministry|"
             rf"police|embassy|ministry)\s+|\s+{speaker})"
             r"(?:(?:has|have|had|is|are|was|were|also|again|officially|publicly|formally|"
-            r"now|reportedly|on \w+day)\s+){0,2}"
+            r"now|reportedly|on \w+day|\w+ly)\s+){0,2}"
             rf"(?:{alternation(en.get('accuser_verbs', []))})\b(?!\s+of\b)"
         )
         self._et_accuser = re.compile(
@@ -193,7 +194,8 @@ class RoleRules:
         # "<国>の大学にサイバー攻撃", "<国>の銀行を狙った": the object of a hostile act, read
         # up to the first particle after the noun it owns
         self._ja_object = re.compile(
-            r"^の?[^\s、。をがはにへの]{1,12}(?:を|に|に対して|に対する|への)[^、。をがは]{0,10}?"
+            r"^の?(?:[^\s、。をがはにへの]{1,12}の)?[^\s、。をがはにへの]{1,12}"
+            r"(?:を|に|に対して|に対する|への)[^、。をがは]{0,10}?"
             rf"(?:{alternation(ja.get('object_acts', []))})"
         )
         self._ja_accuser = re.compile(alternation(ja.get("accuser", [])))
@@ -252,8 +254,9 @@ class RoleRules:
     # ------------------------------------------------------------ roles of the other mentions
     def role_of(self, f: Field, hit: Hit) -> str:
         """`role` for one mention, read from its sentence in the field; remembered per span
-        and script, since a state's name is asked about as a state and as a country."""
-        cjk = hit.term.cjk
+        and script, since a state's name is asked about as a state and as a country. A Latin
+        name in Japanese text (NISCのメールシステムに不正アクセス) is read by the Japanese rules."""
+        cjk = hit.term.cjk or bool(CJK.match(f.low, hit.end))
         key = (f"role{'-cjk' if cjk else ''}:{hit.end}", hit.start)
         known = f.memo.get(key)
         if known is None:

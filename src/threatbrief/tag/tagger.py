@@ -68,6 +68,10 @@ _WEATHER = frozenset(
 )
 
 
+# "<state>[ending] <word> vastu": against the state's things (Vene pankade vastu)
+_ET_AGAINST = re.compile(r"^\w*(?:\s+[\w-]+)?\s+vastu\b")
+
+
 def _alternation(words: Iterable[str]) -> str:
     return alternation(words, empty="")
 
@@ -328,7 +332,9 @@ class Tagger:
             return "state-attributed"
         if self._en_blame_before.search(tail) and self._en_blame_after.match(after):
             return "state-blame"
-        if self._et_blame.search(lead):
+        # "süüdistab Ukrainat …": the verb's object, a few words on, and not what the act
+        # was against ("… DDoS-rünnakus Vene pankade vastu")
+        if self._et_blame.search(lead[-50:]) and not _ET_AGAINST.match(after):
             return "et-attributive"
         return ""
 

@@ -130,13 +130,10 @@ class VictimRules:
         after = f.low[end : end + WINDOW]
         if self._impersonated.search(f.low[max(0, hit.start - 80) : hit.start]):
             return True
-        if (
-            self._sector_actor_after.match(after)
-            or (
-                self._stem_speaks.match(after)
-                if hit.term.original.endswith("*")
-                else self._sector_speaker.match(after) or self._institution_speaks.match(after)
-            )
+        if self._sector_actor_after.match(after) or (
+            self._stem_speaks.match(after)
+            if hit.term.original.endswith("*")
+            else self._sector_speaker.match(after) or self._institution_speaks.match(after)
         ):
             return True
         if hit.term.cjk:
