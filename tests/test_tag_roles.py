@@ -54,6 +54,9 @@ NOT_THE_ACTOR = [
     ("ウクライナ政府はロシアが関与したと非難した", "russia", "actor", "ロシア", ("russia",)),
     ("ロシア政府は米国のハッキングを非難した", "russia", "accuser", "ロシア政府", ()),
     ("Venemaa süüdistas Eestit küberrünnakus", "russia", "accuser", "Venemaa", ()),
+    # a tie the source says is not confirmed is no tie
+    ("The hacktivist crew, which has no confirmed ties to the Russian state, hit bank sites",
+     "russia", "setting", "Russian state", ()),
     # a tie denied in the passive is no tie
     ("The crew has not been publicly tied to Moscow by investigators", "russia", "setting",
      "Moscow", ()),
@@ -220,6 +223,11 @@ ACTOR = [
     # people placed in a state act for it; acts and gangs placed there are the place
     ("Google said the exploit was sold to a government-backed actor in Iran", ("iran",), "Iran",
      "actor", "state-link"),
+    ("The group likely acts in support of Belarusian and Russian interests",
+     ("belarus", "russia"), "Belarusian", "actor", "state-link"),
+    # a report verb after the quotative と closes the quote the state acts in
+    ("韓国の情報機関は、北朝鮮が防衛企業をハッキングしたと発表した", ("north-korea",), "北朝鮮",
+     "actor", "ja-subject"),
     # the agent of a quoted verb, named by its title
     ("The outage was 'orchestrated and sponsored' by the Islamic Republic, the prime minister "
      "said", ("iran",), "the Islamic Republic", "actor", "state-agent"),
@@ -361,6 +369,14 @@ SECTORS = [
     ("The breach of a health insurer exposed millions of records", ("health",)),
     ("Eesti pankade internetipangad olid teenusetõkestusrünnaku tõttu häiritud", ("finance",)),
     ("中国系のグループが米国の通信インフラに潜伏していた", ("telecom",)),
+    # the recipients of stolen goods and an impersonated body are no victims
+    ("The operatives offered the stolen files to news outlets", ()),
+    ("Phishers sent fake tax authority notices to retailers", ()),
+    ("Attackers flooded the tax authority portal with traffic", ("government",)),
+    ("Andmed lekkisid apteegi kliendibaasist", ("health",)),
+    ("Mobiilioperaatori võrk oli rünnaku tõttu maas", ("telecom",)),
+    # the government of the state a group alias gives is the actor's own
+    ("ベトナム政府の関与が指摘される「APT32」が自動車メーカーを狙った", ("manufacturing",)),
     # 強盗 (robbery) holds 盗 but steals no data
     ("銀行強盗より取引所のハッキングが簡単だという", ()),
 ]

@@ -294,12 +294,19 @@ class RoleRules:
 
     def ja_subject(self, after: str, sentence_rest: str) -> bool:
         """ "北朝鮮や中国、ロシア、イランは…攻撃能力を高めていく": the listed states are the
-        subject (は/が) of a hostile predicate that is not passive or a report."""
+        subject (は/が) of a hostile predicate that is not passive or a report. A report
+        verb after the quotative と closes a quote the state acts in: 国家情報院、北朝鮮が
+        韓国の防衛関連企業をハッキングしたと発表."""
+        if not self._ja_subject.match(after):
+            return False
+        report = self._ja_accuser.search(sentence_rest)
+        if report and sentence_rest[: report.start()].endswith(("と", "とし")):
+            sentence_rest = sentence_rest[: report.start()]  # the quote the state acts in
+            report = None
         return bool(
-            self._ja_subject.match(after)
+            not report
             and self._ja_hostile.search(sentence_rest)
             and not self._ja_passive.search(sentence_rest)
-            and not self._ja_accuser.search(sentence_rest)
         )
 
     @staticmethod

@@ -489,7 +489,7 @@ class Tagger:
                 if not self._in_sentence(f, "targeting", hit.start, hit.end):
                     continue
                 if kind == "sector":
-                    if self._actors_own(f, hit, span_role):
+                    if self._actors_own(f, hit, span_role, evidence):
                         continue  # "Hiina valitsuse koordineeritud häkkimine": the actor's
                     if not self.victims.sector_is_other(f, hit):
                         rule = "sector-targeted"
@@ -552,14 +552,20 @@ class Tagger:
         return out
 
     @staticmethod
-    def _actors_own(f: Field, hit: Hit, span_role: dict[tuple[int, int], str]) -> bool:
-        """A sector word right after a state in the actor's role names the actor's own organ
-        ("Hiina valitsuse koordineeritud rünnakud", "China's military hackers")."""
+    def _actors_own(
+        f: Field, hit: Hit, span_role: dict[tuple[int, int], str], evidence: Sequence[Evidence]
+    ) -> bool:
+        """A sector word right after a state in the actor's role, or after a state that a
+        group alias of the item already gave, names the actor's own organ ("Hiina valitsuse
+        koordineeritud rünnakud", "APT32 … ベトナム政府の関与")."""
+        adjacent = [
+            h for h in f.hits if h.term.kind == "state" and hit.start - 3 <= h.end <= hit.start
+        ]
+        if not adjacent:
+            return False
+        sets = {e.label for e in evidence if e.kind == "actor_set"}
         return any(
-            h.term.kind == "state"
-            and hit.start - 3 <= h.end <= hit.start
-            and span_role.get((h.start, h.end)) in ACTOR_ROLES
-            for h in f.hits
+            span_role.get((h.start, h.end)) in ACTOR_ROLES or h.term.value in sets for h in adjacent
         )
 
     def _origin(self, f: Field, hit: Hit) -> bool:

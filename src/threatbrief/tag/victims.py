@@ -71,6 +71,10 @@ class VictimRules:
             rf"\b(?:{alternation(rules.get('impersonated_before', []))})\s+(?:the\s+|an?\s+)?"
             r"(?:[\w-]+\s+){0,5}?$"
         )
+        self._recipient = re.compile(
+            rf"\b(?:{alternation(rules.get('recipient_before', []))})\b(?:\s+[\w-]+){{0,3}}\s+to\s+"
+            r"(?:the\s+|a\s+|an\s+)?(?:[\w-]+\s+){0,2}?$"
+        )
         self._ja_org = re.compile(
             rf"^[\u3400-\u9fff\u30a0-\u30ff]{{0,6}}"
             rf"(?:{alternation(rules.get('ja_org_suffixes', []))})"
@@ -128,7 +132,8 @@ class VictimRules:
         victim: "military intelligence", "the government said", 宇宙航空研究開発機構."""
         end = word_end(f, hit)  # past a stem's ending: "valitsuse teatel"
         after = f.low[end : end + WINDOW]
-        if self._impersonated.search(f.low[max(0, hit.start - 80) : hit.start]):
+        before = f.low[max(0, hit.start - 80) : hit.start]
+        if self._impersonated.search(before) or self._recipient.search(before):
             return True
         if self._sector_actor_after.match(after) or (
             self._stem_speaks.match(after)
