@@ -21,6 +21,7 @@ from .lexicon import fold
 
 __all__ = [
     "ACTOR_ROLES",
+    "ja_agent",
     "ATTRIBUTION_KINDS",
     "RoleRules",
     "alternation",
@@ -87,6 +88,15 @@ _COSIGNER_BEFORE = re.compile(
     r"governments|signatories) from)\s+(?:the\s+)?"
     r"(?:[\w.'’-]+(?:\s+[\w'’-]+)?(?:,|\s+and|,\s+and)\s+(?:the\s+)?){0,12}$"
 )
+
+
+# "<国>の(サイバー)攻撃を受けた", "<国>による攻撃": the attack is the state's, whoever suffered it
+_JA_AGENT = re.compile(r"^(?:の|による|からの)(?:サイバー)?攻撃")
+
+
+def ja_agent(after: str) -> bool:
+    """ "米国のサイバー攻撃を受けた": the text after a mention makes the attack its own."""
+    return bool(_JA_AGENT.match(after))
 
 
 def spread(low: str, spans: Sequence[tuple[int, int]], out: list[str]) -> None:
@@ -239,6 +249,16 @@ class RoleRules:
         accusation or investigation (`accuser_verbs`)."""
         return bool(self._accuser_after.match(after)) and not _PASSIVE.match(after)
 
+    @staticmethod
+    def cosigner(f: Field, hit: Hit) -> bool:
+        """A co-signer of a joint product ("agencies from thirteen countries, Japan among
+        them", "co-sealed by the UK, Japan and Canada"), not a speaker on its own behalf."""
+        lead = f.low[max(0, hit.start - 160) : hit.start]
+        return bool(
+            _COSIGNER_AFTER.match(f.low[hit.end : hit.end + _AFTER])
+            or _COSIGNER_BEFORE.search(lead)
+        )
+
     def et_accuser(self, after: str) -> bool:
         """ "Venemaa süüdistas Eestit …": the state in the nominative accuses or reports."""
         return bool(self._et_accuser.match(after))
@@ -271,6 +291,8 @@ class RoleRules:
         if cjk:
             if self._ja_subject.match(after) and self._ja_accuser.search(sentence):
                 return "accuser"
+            if ja_agent(after):
+                return "setting"  # 米国のサイバー攻撃を受けた: the attack was the state's
             if self._ja_passive.search(after[:20]) or self._ja_object.match(after):
                 return "target"
             return "setting"
@@ -300,7 +322,13 @@ class RoleRules:
         if not self._ja_subject.match(after):
             return False
         report = self._ja_accuser.search(sentence_rest)
-        if report and sentence_rest[: report.start()].endswith(("と", "とし")):
+        # only a state marked が acts inside the quote; one marked は is the speaker
+        # (中国政府は、米NSAが…攻撃を仕掛けたと非難した)
+        if (
+            report is not None
+            and after.startswith("が")
+            and sentence_rest[: report.start()].endswith(("と", "とし"))
+        ):
             sentence_rest = sentence_rest[: report.start()]  # the quote the state acts in
             report = None
         return bool(

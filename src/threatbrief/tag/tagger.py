@@ -479,7 +479,10 @@ class Tagger:
                 rule += "-hedged" if hedge else ""
                 conf = HEDGED if hedge else STRONG
                 add("actor_set", hit.term.value, f, hit.start, end, rule, conf, *how)
-            bystanders: set[tuple[int, int]] | None = None  # worked out at the first country
+            bystanders: dict[tuple[int, int], str] | None = None  # at the first country
+            victims_at: list[int] = []  # where a victim sector or a target was found
+            targets_at: list[int] = []
+            speakers: list[Hit] = []  # countries left out because they speak
             for hit in [h for h in f.hits if h.term.kind in ("sector", "country")]:
                 kind = "sector" if hit.term.kind == "sector" else "target"
                 if (kind, hit.term.value, f.name) in seen:
@@ -494,9 +497,12 @@ class Tagger:
                     if not self.victims.sector_is_other(f, hit):
                         rule = "sector-targeted"
                         add(kind, hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
+                        victims_at.append(hit.start)
                     continue
                 # the state's own mention decides: an actor, accuser or tool origin is no target
                 role = span_role.get((hit.start, hit.end), "")
+                if role == "accuser":
+                    speakers.append(hit)
                 if role not in ("", "target") or self.victims.is_reporter(f, hit):
                     continue
                 if bystanders is None:  # only sentences that target can hold a target
@@ -508,6 +514,8 @@ class Tagger:
                     ]
                     bystanders = self.victims.bystanders(f, countries)
                 if (hit.start, hit.end) in bystanders:
+                    if bystanders[(hit.start, hit.end)] == "accuser":
+                        speakers.append(hit)
                     continue
                 if self._origin(f, hit):
                     continue
@@ -516,7 +524,43 @@ class Tagger:
                     continue
                 rule = "country-against" if role == "target" else "country-targeted"
                 add(kind, hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
+                targets_at.append(hit.start)
+            for hit in self._speaking_victims(f, speakers, victims_at, targets_at, evidence):
+                rule = "country-speaker-victim"
+                add("target", hit.term.value, f, hit.start, hit.end, rule, SECTOR, "target")
         return self._finish(evidence, mentions)
+
+    def _speaking_victims(
+        self,
+        f: Field,
+        speakers: Sequence[Hit],
+        victims_at: Sequence[int],
+        targets_at: Sequence[int],
+        evidence: Sequence[Evidence],
+    ) -> list[Hit]:
+        """A country that speaks is its own victim where it speaks alone of a victim sector
+        that no other country owns: "Czechia blames APT31 for a foreign ministry breach",
+        "Germany blames the GRU for a campaign on defence firms". Not a co-signer of a joint
+        product, not one of several speakers, not the accused actor's own state, and not a
+        speaker that denies ("Russia's foreign ministry denied attacking the hospitals")."""
+        if not speakers or not victims_at:
+            return []
+        own = {self._state_iso.get(e.label) for e in evidence if e.kind == "actor_set"}
+        by_sentence: dict[tuple[int, int], list[Hit]] = {}
+        for hit in speakers:
+            if hit.term.value not in own and not self.roles.cosigner(f, hit):
+                by_sentence.setdefault(f.sentence(hit.start, hit.end), []).append(hit)
+        found = []
+        for (left, right), hits in by_sentence.items():
+            if len({h.term.value for h in hits}) != 1:
+                continue
+            if any_between(f.marks.get("negation", ()), left, right):
+                continue
+            if any(left <= p < right for p in victims_at) and not any(
+                left <= p < right for p in targets_at
+            ):
+                found.append(hits[0])
+        return found
 
     def _mention_roles(
         self, f: Field, hits: list[Hit], rules: list[str], crime_starts: Sequence[int]

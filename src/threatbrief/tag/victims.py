@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from .fields import Field, Hit, word_end
 from .lexicon import Lexicon, fold
-from .roles import RoleRules, alternation, spread
+from .roles import RoleRules, alternation, ja_agent, spread
 
 __all__ = ["VictimRules"]
 
@@ -38,6 +38,8 @@ _BESIDE = re.compile(
     r"studying|impersonat\w*|posing as|poses as|pose as|pretending to be|masquerading as|"
     r"imitating|spoofing|meetings? with|talks with|cooperat\w* with|together with|partnered with|"
     r"in partnership with|(?:shar|exchang)\w*(?:\s+[\w-]+){0,6}\s+with|"
+    # the accused: "Beijing accuses the US of hacking a university"
+    r"accus\w*|blam\w*|"
     # the actor's sponsor: "a group widely linked to Israel"
     r"linked to|tied to|backed by|sponsored by|on behalf of|working for|aligned with|"
     r"affiliated with)"
@@ -103,8 +105,9 @@ class VictimRules:
             or after.startswith((*self._blockers_after, " new year"))
         )
 
-    def bystanders(self, f: Field, hits: Sequence[Hit]) -> set[tuple[int, int]]:
-        """The spans of the country mentions in a field that name no victim: a country that
+    def bystanders(self, f: Field, hits: Sequence[Hit]) -> dict[tuple[int, int], str]:
+        """The spans of the country mentions in a field that name no victim, each with why
+        ("accuser" where it speaks, else "other"): a country that
         speaks or co-signs ("Japan, US and South Korea issue a joint statement", "agencies
         from thirteen countries, Japan among them"), a reporting agency that the clause does
         not say was attacked (JPCERT/CC, Välisluureamet), the actor's past focus ("until
@@ -113,7 +116,7 @@ class VictimRules:
         Korean officials"). A speaking role is shared along a coordinated list."""
         roles = [self.roles.role_of(f, hit) for hit in hits]
         spread(f.low, [(h.start, h.end) for h in hits], roles)
-        out = set()
+        out: dict[tuple[int, int], str] = {}  # span -> "accuser" (it speaks) or "other"
         for hit, role in zip(hits, roles, strict=True):
             lead = f.low[max(0, hit.start - 60) : hit.start]
             if (
@@ -123,8 +126,9 @@ class VictimRules:
                 or _TOPIC.search(lead)
                 or _BESIDE.search(lead)
                 or (hit.term.cjk and self._ja_impersonated.match(f.low[hit.end : hit.end + 20]))
+                or (hit.term.cjk and ja_agent(f.low[hit.end : hit.end + 10]))
             ):
-                out.add((hit.start, hit.end))
+                out[(hit.start, hit.end)] = "accuser" if role == "accuser" else "other"
         return out
 
     def sector_is_other(self, f: Field, hit: Hit) -> bool:
@@ -155,11 +159,13 @@ class VictimRules:
     def institution_is_foreign(self, f: Field, hit: Hit) -> bool:
         """ "Russia's foreign ministry", ロシア外務省: the institution is another state's, or
         it is reporting ("RIA teatas", 警察庁によると), so the partner is not the target."""
-        before = f.low[max(0, hit.start - 4) : hit.start]
         after = f.low[hit.end : hit.end + 20]
         if self._institution_speaks.match(after):
             return True
+        # "<state><institution>", "<state>'s <institution>", "<国>の<機関>": nothing else between
         return any(
-            h.term.kind in ("state", "country") and h.end >= hit.start - 3 and h.end <= hit.start
+            h.term.kind in ("state", "country")
+            and hit.start - 3 <= h.end <= hit.start
+            and f.low[h.end : hit.start].strip() in ("", "'s", "’s", "の")
             for h in f.hits
-        ) and not before.endswith((". ", "。"))
+        )
