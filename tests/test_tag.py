@@ -345,3 +345,15 @@ def test_lexicon_files_read_the_same_with_the_fast_loader(path: Path) -> None:
     # load_lexicon reads the packaged files with libyaml's loader, for start-up time
     text = path.read_text(encoding="utf-8")
     assert yaml.load(text, Loader=_FAST_LOADER) == yaml.safe_load(text)
+
+
+def test_every_country_the_lexicon_names_has_a_name_in_the_briefs() -> None:
+    # a brief that meets a code it cannot name would print "in IQ"
+    import yaml
+
+    from threatbrief.tag.lexicon import PACKAGED
+    from threatbrief.vocab import COUNTRY_NAMES
+
+    doc = yaml.safe_load((PACKAGED / "countries.yaml").read_text(encoding="utf-8"))
+    codes = set(doc["countries"]) | set(doc["institutions"])
+    assert codes - set(COUNTRY_NAMES) == set()
