@@ -217,8 +217,6 @@ class RoleRules:
 
         `lead` is the sentence up to the hit, `after` the text after it (both folded)."""
         if role in ("services", "weak_services"):
-            if role == "weak_services" and self.speaks(after):
-                return ""  # "Russia's FSB said it had uncovered …": the organ speaks
             if (
                 (lead.endswith(_OF) and self._members_before.search(lead[-60:]))
                 or self._members_after.match(after)

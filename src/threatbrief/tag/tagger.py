@@ -244,6 +244,8 @@ class Tagger:
             return ""
         if self._negated(f, s):
             return ""
+        if role == "weak_services" and self.roles.speaks(after):
+            return ""  # "Russia's FSB said it had uncovered …": the organ speaks
         near = self._near_rule(f, hit, alias_spans, after)
         if near or hit.term.cjk:
             return near if near != "victim" else ""
@@ -279,8 +281,6 @@ class Tagger:
         # "the governments of countries such as" is under 70 characters)
         tail = lead[-100:]
         if role == "weak_services":
-            if self.roles.speaks(after):  # "Russia's FSB said it had uncovered …"
-                return ""
             if (
                 self._en_noun_after.match(after)
                 or after.startswith(("-linked", "-backed"))
@@ -480,8 +480,8 @@ class Tagger:
                 conf = HEDGED if hedge else STRONG
                 add("actor_set", hit.term.value, f, hit.start, end, rule, conf, *how)
             bystanders: dict[tuple[int, int], str] | None = None  # at the first country
-            victims_at: list[int] = []  # where a victim sector or a target was found
-            targets_at: list[int] = []
+            victims_at: list[int] = []  # where a victim sector and a target were found,
+            targets_at: list[int] = []  # in text order
             speakers: list[Hit] = []  # countries left out because they speak
             for hit in [h for h in f.hits if h.term.kind in ("sector", "country")]:
                 kind = "sector" if hit.term.kind == "sector" else "target"
@@ -556,9 +556,7 @@ class Tagger:
                 continue
             if any_between(f.marks.get("negation", ()), left, right):
                 continue
-            if any(left <= p < right for p in victims_at) and not any(
-                left <= p < right for p in targets_at
-            ):
+            if any_between(victims_at, left, right) and not any_between(targets_at, left, right):
                 found.append(hits[0])
         return found
 
