@@ -257,7 +257,11 @@ class WindowStories:
 
 
 def _listed(
-    story: Story, sub: Subscriber, sent: Collection[str], earlier: Collection[str]
+    story: Story,
+    sub: Subscriber,
+    sent: Collection[str],
+    earlier: Collection[str],
+    unverified: bool,
 ) -> DigestStory:
     """A story as listed; the links are those of the window's reports only, so a report
     reaches a subscriber's digests once (its publisher is named again, its link is not)."""
@@ -280,7 +284,7 @@ def _listed(
         partners=[COUNTRY_NAMES.get(p, p) for p in sub.partners if p in story.targets],
         sent_before=bool(had),
         new_publishers=sorted({i.publisher for i in story.items if i.id not in sent}),
-        unverified=not trusted(story),
+        unverified=unverified,
     )
 
 
@@ -314,8 +318,11 @@ def build_digest(
     # stable: the rank is kept within
     unverified = [not trusted(s) for s in stories]
     order = sorted(range(len(stories)), key=lambda n: (before[n], unverified[n]))
-    stories = [stories[n] for n in order]
-    listed = [_listed(s, subscriber, sent, window.earlier) for s in stories[:MAX_STORIES]]
+    stories, unverified = [stories[n] for n in order], [unverified[n] for n in order]
+    listed = [
+        _listed(s, subscriber, sent, window.earlier, unchecked)
+        for s, unchecked in zip(stories[:MAX_STORIES], unverified, strict=False)
+    ]
     tlp = max((i.tlp for s in stories for i in s.items), default=TLP.CLEAR)
     updates = sum(before)
     return DigestContext(
